@@ -1,0 +1,34 @@
+EXTENSION = wwva
+EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
+
+MODULE_big = wwva
+OBJS = src/wwva.o src/calendar.o src/ledger_check.o src/money.o src/money_agg.o \
+       src/user_agg.o src/per_user.o
+
+# The install script is assembled from one source per WWVA section, in
+# dependency order: ledgers and C declarations first, then the shared
+# one-pass figures, the five sections, and the long-format statement.
+SQL_SOURCES = sql/ledgers.sql sql/functions.sql sql/figures.sql \
+       sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
+       sql/section3_revenues.sql sql/section4_costs.sql \
+       sql/section5_marginal_income.sql sql/statement.sql
+
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+
+REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+# pg_regress reads test/sql/*.sql and test/expected/*.out; test/expected links
+# to the top-level expected/ of the design card.
+REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=$(EXTENSION)
+
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+EXTRA_CLEAN = test/results test/regression.diffs test/regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) wwva.control
+	( echo '-- complain if script is sourced in psql, rather than via CREATE EXTENSION'; \
+	  echo '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
+	  for f in $(SQL_SOURCES); do echo; echo "-- source: $$f"; cat $$f; done ) > $@
