@@ -2,8 +2,8 @@ EXTENSION = wwva
 EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
 
 MODULE_big = wwva
-OBJS = src/wwva.o src/calendar.o src/ledger_check.o src/money.o src/money_agg.o \
-       src/user_agg.o src/per_user.o
+OBJS = src/wwva.o src/calendar.o src/ledger_check.o src/money.o src/ledger_agg.o \
+       src/user_agg.o
 
 # The install script is assembled from one source per WWVA section, in
 # dependency order: ledgers and C declarations first, then the shared
@@ -21,14 +21,17 @@ REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 # to the top-level expected/ of the design card.
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=$(EXTENSION)
 
-PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+PG_CONFIG ?= pg_config
+# Our code builds warning-free with -Wall -Wextra; the server headers are
+# included as system headers so their unused inline parameters stay quiet.
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CFLAGS += -Wall -Wextra
 EXTRA_CLEAN = test/results test/regression.diffs test/regression.out
 
-PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) wwva.control
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) wwva.control Makefile
 	( echo '-- complain if script is sourced in psql, rather than via CREATE EXTENSION'; \
-	  echo '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $(SQL_SOURCES); do echo; echo "-- source: $$f"; cat $$f; done ) > $@

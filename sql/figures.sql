@@ -1,0 +1,300 @@
+-- ===========================================================================
+-- Period assignment and the one-pass figures every section reads.
+--
+-- Each large table is read once: wwva.ledger by wwva.ledger_totals grouped
+-- by ME and period, wwva.user_event by wwva.user_resource_counts grouped by
+-- ME.  Period boundaries reach the aggregation as two constant arrays, so
+-- the per-ME work needs no join to wwva.period and can run where the ME's
+-- rows live.  The section views and wwva.statement pick columns from here.
+-- ===========================================================================
+
+-- ---------------------------------------------------------------------------
+-- Periods in order, and their boundaries as arrays
+-- ---------------------------------------------------------------------------
+CREATE VIEW @extschema@.period_calendar AS
+SELECT p.period_id,
+       p.starts_on,
+       p.ends_on,
+       (row_number() OVER (ORDER BY p.starts_on))::integer AS period_no
+  FROM @extschema@.period p;
+COMMENT ON VIEW @extschema@.period_calendar IS
+'Periods in order of starts_on with their 1-based position period_no, the number wwva.period_index() returns.';
+COMMENT ON COLUMN @extschema@.period_calendar.period_id IS 'Period identifier.';
+COMMENT ON COLUMN @extschema@.period_calendar.starts_on IS 'First day (inclusive).';
+COMMENT ON COLUMN @extschema@.period_calendar.ends_on IS 'First day after (exclusive).';
+COMMENT ON COLUMN @extschema@.period_calendar.period_no IS 'Position in starts_on order; "previous period" is period_no - 1.';
+
+CREATE VIEW @extschema@.period_bounds AS
+SELECT COALESCE(array_agg(p.starts_on ORDER BY p.starts_on), '{}'::date[]) AS starts,
+       COALESCE(array_agg(p.ends_on ORDER BY p.starts_on), '{}'::date[]) AS ends
+  FROM @extschema@.period p;
+COMMENT ON VIEW @extschema@.period_bounds IS
+'All period boundaries as two arrays in starts_on order: the calendar argument of wwva.period_index().';
+COMMENT ON COLUMN @extschema@.period_bounds.starts IS 'starts_on of every period, ascending.';
+COMMENT ON COLUMN @extschema@.period_bounds.ends IS 'ends_on of every period, in the same order.';
+
+-- ---------------------------------------------------------------------------
+-- Rows that fall in no period are listed, never silently dropped
+-- ---------------------------------------------------------------------------
+CREATE VIEW @extschema@.unassigned AS
+SELECT 'ledger'::text AS source,
+       l.entry_id AS row_id,
+       l.me_id,
+       l.booked_on AS local_date,
+       l.kind,
+       l.user_id,
+       l.amount
+  FROM @extschema@.ledger l
+ WHERE @extschema@.period_index(l.booked_on,
+                                (SELECT b.starts FROM @extschema@.period_bounds b),
+                                (SELECT b.ends FROM @extschema@.period_bounds b)) IS NULL
+UNION ALL
+SELECT 'user_event'::text,
+       e.event_id,
+       e.me_id,
+       (e.occurred_at AT TIME ZONE m.timezone)::date,
+       e.kind,
+       e.user_id,
+       NULL::numeric
+  FROM @extschema@.user_event e
+  JOIN @extschema@.me m ON m.me_id = e.me_id
+ WHERE @extschema@.period_index((e.occurred_at AT TIME ZONE m.timezone)::date,
+                                (SELECT b.starts FROM @extschema@.period_bounds b),
+                                (SELECT b.ends FROM @extschema@.period_bounds b)) IS NULL;
+COMMENT ON VIEW @extschema@.unassigned IS
+'Ledger postings and user events whose date falls in no period: they count in no statement until a period covers them.';
+COMMENT ON COLUMN @extschema@.unassigned.source IS '''ledger'' or ''user_event''.';
+COMMENT ON COLUMN @extschema@.unassigned.row_id IS 'entry_id or event_id of the row.';
+COMMENT ON COLUMN @extschema@.unassigned.me_id IS 'ME of the row.';
+COMMENT ON COLUMN @extschema@.unassigned.local_date IS 'The date used for assignment: booked_on, or occurred_at in the ME''s time zone.';
+COMMENT ON COLUMN @extschema@.unassigned.kind IS 'Posting kind or event kind.';
+COMMENT ON COLUMN @extschema@.unassigned.user_id IS 'User of the row, if any.';
+COMMENT ON COLUMN @extschema@.unassigned.amount IS 'Amount of a posting; NULL for events.';
+
+-- ---------------------------------------------------------------------------
+-- One pass per table
+-- ---------------------------------------------------------------------------
+CREATE VIEW @extschema@.money_figures AS
+SELECT s.me_id,
+       s.period_no,
+       (s.totals).hardware_revenue,
+       (s.totals).hardware_cost,
+       (s.totals).hardware_variable_cost,
+       (s.totals).ecosystem_revenue,
+       (s.totals).ecosystem_cost,
+       (s.totals).ecosystem_variable_cost
+  FROM (SELECT l.me_id,
+               @extschema@.period_index(l.booked_on,
+                                        (SELECT b.starts FROM @extschema@.period_bounds b),
+                                        (SELECT b.ends FROM @extschema@.period_bounds b)) AS period_no,
+               @extschema@.ledger_totals(l.stream, l.kind, l.behavior, l.amount) AS totals
+          FROM @extschema@.ledger l
+         GROUP BY 1, 2) s
+ WHERE s.period_no IS NOT NULL;
+COMMENT ON VIEW @extschema@.money_figures IS
+'Money sums per ME and period from one pass of wwva.ledger_totals over wwva.ledger; only pairs with postings.';
+COMMENT ON COLUMN @extschema@.money_figures.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.money_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.money_figures.hardware_revenue IS 'Sum of hardware revenue postings.';
+COMMENT ON COLUMN @extschema@.money_figures.hardware_cost IS 'Sum of hardware cost postings, fixed and variable.';
+COMMENT ON COLUMN @extschema@.money_figures.hardware_variable_cost IS 'Sum of variable hardware cost postings.';
+COMMENT ON COLUMN @extschema@.money_figures.ecosystem_revenue IS 'Sum of ecosystem revenue postings.';
+COMMENT ON COLUMN @extschema@.money_figures.ecosystem_cost IS 'Sum of ecosystem cost postings, fixed and variable.';
+COMMENT ON COLUMN @extschema@.money_figures.ecosystem_variable_cost IS 'Sum of variable ecosystem cost postings.';
+
+CREATE VIEW @extschema@.user_figures AS
+SELECT s.me_id,
+       c.period_no,
+       c.interactive_users,
+       c.active_users,
+       c.lifetime_users,
+       c.user_makers
+  FROM (SELECT e.me_id,
+               @extschema@.user_resource_counts(
+                   e.user_id, e.kind,
+                   @extschema@.period_index((e.occurred_at AT TIME ZONE m.timezone)::date,
+                                            (SELECT b.starts FROM @extschema@.period_bounds b),
+                                            (SELECT b.ends FROM @extschema@.period_bounds b)),
+                   m.active_min_transactions, m.lifetime_periods) AS per_period
+          FROM @extschema@.user_event e
+          JOIN @extschema@.me m ON m.me_id = e.me_id
+         GROUP BY e.me_id) s
+ CROSS JOIN LATERAL unnest(s.per_period) c;
+COMMENT ON VIEW @extschema@.user_figures IS
+'Section 1 counts per ME and period from one pass of wwva.user_resource_counts over wwva.user_event; only pairs with events.';
+COMMENT ON COLUMN @extschema@.user_figures.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.user_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.user_figures.interactive_users IS 'Distinct users with an interaction event.';
+COMMENT ON COLUMN @extschema@.user_figures.active_users IS 'Distinct users with at least N transaction events.';
+COMMENT ON COLUMN @extschema@.user_figures.lifetime_users IS 'Active users active in the previous K-1 periods too, with a co-creation in those K periods.';
+COMMENT ON COLUMN @extschema@.user_figures.user_makers IS 'Count of customization events.';
+
+-- ---------------------------------------------------------------------------
+-- Sharing rules: the base a rule applies its rate to
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.sharing_base(base text, hardware_profit numeric,
+                                         ecosystem_profit numeric, total_profit_target numeric)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE
+         WHEN base OPERATOR(pg_catalog.=) 'total_profit'
+           THEN hardware_profit OPERATOR(pg_catalog.+) ecosystem_profit
+         WHEN base OPERATOR(pg_catalog.=) 'ecosystem_profit' THEN ecosystem_profit
+         WHEN base OPERATOR(pg_catalog.=) 'hardware_profit' THEN hardware_profit
+         WHEN base OPERATOR(pg_catalog.=) 'excess_over_target'
+           THEN (hardware_profit OPERATOR(pg_catalog.+) ecosystem_profit)
+                OPERATOR(pg_catalog.-) total_profit_target
+       END
+$$;
+COMMENT ON FUNCTION @extschema@.sharing_base(text, numeric, numeric, numeric) IS
+'The amount a sharing rule''s rate applies to: total, ecosystem or hardware profit, or total profit above its target (NULL without a target).';
+
+-- ---------------------------------------------------------------------------
+-- Every ME x every period, with sections 2 and 3 and the money of section 4
+-- ---------------------------------------------------------------------------
+CREATE VIEW @extschema@.profit_figures AS
+SELECT g.me_id,
+       g.period_id,
+       g.period_no,
+       g.currency,
+       g.hardware_revenue,
+       g.ecosystem_revenue,
+       g.hardware_revenue + g.ecosystem_revenue AS total_revenue,
+       g.hardware_cost,
+       g.hardware_variable_cost,
+       g.ecosystem_cost,
+       g.ecosystem_variable_cost,
+       g.hardware_cost + g.ecosystem_cost AS total_cost,
+       g.hardware_revenue - g.hardware_cost AS hardware_profit,
+       g.ecosystem_revenue - g.ecosystem_cost AS ecosystem_profit,
+       (g.hardware_revenue - g.hardware_cost) + (g.ecosystem_revenue - g.ecosystem_cost) AS total_profit,
+       CASE WHEN ru.me_id IS NULL THEN 0
+            ELSE @extschema@.sharing_amount(
+                     @extschema@.sharing_base(ru.base, g.hardware_revenue - g.hardware_cost,
+                                              g.ecosystem_revenue - g.ecosystem_cost, tp.value),
+                     ru.rate, ru.floor, ru.cap)
+       END AS users_share,
+       CASE WHEN ri.me_id IS NULL THEN 0
+            ELSE @extschema@.sharing_amount(
+                     @extschema@.sharing_base(ri.base, g.hardware_revenue - g.hardware_cost,
+                                              g.ecosystem_revenue - g.ecosystem_cost, tp.value),
+                     ri.rate, ri.floor, ri.cap)
+       END AS investors_share,
+       CASE WHEN rt.me_id IS NULL THEN 0
+            ELSE @extschema@.sharing_amount(
+                     @extschema@.sharing_base(rt.base, g.hardware_revenue - g.hardware_cost,
+                                              g.ecosystem_revenue - g.ecosystem_cost, tp.value),
+                     rt.rate, rt.floor, rt.cap)
+       END AS team_share
+  FROM (SELECT m.me_id,
+               c.period_id,
+               c.period_no,
+               m.currency,
+               COALESCE(f.hardware_revenue, 0) AS hardware_revenue,
+               COALESCE(f.hardware_cost, 0) AS hardware_cost,
+               COALESCE(f.hardware_variable_cost, 0) AS hardware_variable_cost,
+               COALESCE(f.ecosystem_revenue, 0) AS ecosystem_revenue,
+               COALESCE(f.ecosystem_cost, 0) AS ecosystem_cost,
+               COALESCE(f.ecosystem_variable_cost, 0) AS ecosystem_variable_cost
+          FROM @extschema@.me m
+         CROSS JOIN @extschema@.period_calendar c
+          LEFT JOIN @extschema@.money_figures f
+                 ON f.me_id = m.me_id AND f.period_no = c.period_no) g
+  LEFT JOIN @extschema@.sharing_rule ru ON ru.me_id = g.me_id AND ru.party = 'users'
+  LEFT JOIN @extschema@.sharing_rule ri ON ri.me_id = g.me_id AND ri.party = 'investors'
+  LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = g.me_id AND rt.party = 'team'
+  LEFT JOIN @extschema@.target tp
+         ON tp.me_id = g.me_id AND tp.period_id = g.period_id AND tp.item = 'total_profit';
+COMMENT ON VIEW @extschema@.profit_figures IS
+'Every ME x period: revenues, costs, profits and sharing payouts (sections 2, 3 and the money lines of 4), from one pass over wwva.ledger.';
+COMMENT ON COLUMN @extschema@.profit_figures.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.profit_figures.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.profit_figures.period_no IS 'Period position.';
+COMMENT ON COLUMN @extschema@.profit_figures.currency IS 'Currency unit of the ME''s amounts.';
+COMMENT ON COLUMN @extschema@.profit_figures.hardware_revenue IS '3a.';
+COMMENT ON COLUMN @extschema@.profit_figures.ecosystem_revenue IS '3b.';
+COMMENT ON COLUMN @extschema@.profit_figures.total_revenue IS '3c = 3a + 3b.';
+COMMENT ON COLUMN @extschema@.profit_figures.hardware_cost IS '4a.';
+COMMENT ON COLUMN @extschema@.profit_figures.hardware_variable_cost IS 'Variable part of 4a.';
+COMMENT ON COLUMN @extschema@.profit_figures.ecosystem_cost IS '4b.';
+COMMENT ON COLUMN @extschema@.profit_figures.ecosystem_variable_cost IS 'Variable part of 4b.';
+COMMENT ON COLUMN @extschema@.profit_figures.total_cost IS '4a + 4b.';
+COMMENT ON COLUMN @extschema@.profit_figures.hardware_profit IS '2a = 3a - 4a.';
+COMMENT ON COLUMN @extschema@.profit_figures.ecosystem_profit IS '2b = 3b - 4b.';
+COMMENT ON COLUMN @extschema@.profit_figures.total_profit IS '2c = 2a + 2b.';
+COMMENT ON COLUMN @extschema@.profit_figures.users_share IS '2d: the users'' sharing rule applied; 0 without a rule.';
+COMMENT ON COLUMN @extschema@.profit_figures.investors_share IS '2e: the investors'' sharing rule applied.';
+COMMENT ON COLUMN @extschema@.profit_figures.team_share IS '2f: the team''s sharing rule applied.';
+
+-- ---------------------------------------------------------------------------
+-- Everything: money, users and the per-active-user lines
+-- ---------------------------------------------------------------------------
+CREATE VIEW @extschema@.figures AS
+SELECT p.me_id,
+       p.period_id,
+       p.period_no,
+       p.currency,
+       COALESCE(u.interactive_users, 0) AS interactive_users,
+       COALESCE(u.active_users, 0) AS active_users,
+       COALESCE(u.lifetime_users, 0) AS lifetime_users,
+       COALESCE(u.user_makers, 0) AS user_makers,
+       p.hardware_profit,
+       p.ecosystem_profit,
+       p.total_profit,
+       p.users_share,
+       p.investors_share,
+       p.team_share,
+       p.users_share + p.investors_share + p.team_share AS total_sharing,
+       p.hardware_revenue,
+       p.ecosystem_revenue,
+       p.total_revenue,
+       p.hardware_cost,
+       p.hardware_variable_cost,
+       p.ecosystem_cost,
+       p.ecosystem_variable_cost,
+       p.total_cost,
+       @extschema@.marginal_cost(p.hardware_variable_cost, COALESCE(u.active_users, 0))
+           AS hardware_marginal_cost,
+       @extschema@.marginal_cost(p.ecosystem_variable_cost, COALESCE(u.active_users, 0))
+           AS ecosystem_marginal_cost,
+       @extschema@.marginal_income(p.hardware_revenue, p.hardware_variable_cost, COALESCE(u.active_users, 0))
+           AS hardware_marginal_income,
+       @extschema@.marginal_income(p.ecosystem_revenue, p.ecosystem_variable_cost, COALESCE(u.active_users, 0))
+           AS ecosystem_marginal_income,
+       @extschema@.marginal_income(p.hardware_revenue, p.hardware_variable_cost, COALESCE(u.active_users, 0))
+         + @extschema@.marginal_income(p.ecosystem_revenue, p.ecosystem_variable_cost, COALESCE(u.active_users, 0))
+           AS total_marginal_income
+  FROM @extschema@.profit_figures p
+  LEFT JOIN @extschema@.user_figures u
+         ON u.me_id = p.me_id AND u.period_no = p.period_no;
+COMMENT ON VIEW @extschema@.figures IS
+'Every statement line as a column, one row per ME x period: one pass over wwva.ledger and one over wwva.user_event. The section views and wwva.statement read it.';
+COMMENT ON COLUMN @extschema@.figures.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.figures.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.figures.period_no IS 'Period position.';
+COMMENT ON COLUMN @extschema@.figures.currency IS 'Currency unit of the ME''s amounts.';
+COMMENT ON COLUMN @extschema@.figures.interactive_users IS '1a.';
+COMMENT ON COLUMN @extschema@.figures.active_users IS '1b.';
+COMMENT ON COLUMN @extschema@.figures.lifetime_users IS '1c.';
+COMMENT ON COLUMN @extschema@.figures.user_makers IS '1d.';
+COMMENT ON COLUMN @extschema@.figures.hardware_profit IS '2a.';
+COMMENT ON COLUMN @extschema@.figures.ecosystem_profit IS '2b.';
+COMMENT ON COLUMN @extschema@.figures.total_profit IS '2c.';
+COMMENT ON COLUMN @extschema@.figures.users_share IS '2d.';
+COMMENT ON COLUMN @extschema@.figures.investors_share IS '2e.';
+COMMENT ON COLUMN @extschema@.figures.team_share IS '2f.';
+COMMENT ON COLUMN @extschema@.figures.total_sharing IS '2g = 2d + 2e + 2f.';
+COMMENT ON COLUMN @extschema@.figures.hardware_revenue IS '3a.';
+COMMENT ON COLUMN @extschema@.figures.ecosystem_revenue IS '3b.';
+COMMENT ON COLUMN @extschema@.figures.total_revenue IS '3c.';
+COMMENT ON COLUMN @extschema@.figures.hardware_cost IS '4a.';
+COMMENT ON COLUMN @extschema@.figures.hardware_variable_cost IS 'Variable part of 4a.';
+COMMENT ON COLUMN @extschema@.figures.ecosystem_cost IS '4b.';
+COMMENT ON COLUMN @extschema@.figures.ecosystem_variable_cost IS 'Variable part of 4b.';
+COMMENT ON COLUMN @extschema@.figures.total_cost IS '4a + 4b.';
+COMMENT ON COLUMN @extschema@.figures.hardware_marginal_cost IS '4c; NULL at 0 active users.';
+COMMENT ON COLUMN @extschema@.figures.ecosystem_marginal_cost IS '4d; NULL at 0 active users.';
+COMMENT ON COLUMN @extschema@.figures.hardware_marginal_income IS '5a; NULL at 0 active users.';
+COMMENT ON COLUMN @extschema@.figures.ecosystem_marginal_income IS '5b; NULL at 0 active users.';
+COMMENT ON COLUMN @extschema@.figures.total_marginal_income IS '5c = 5a + 5b; NULL at 0 active users.';
