@@ -332,7 +332,7 @@ BEGIN
     END IF;
     IF NEW.value IS NULL OR NEW.value OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[]) THEN
         RAISE EXCEPTION 'target for ME "%", period "%", item "%" has value %, which is not a finite number',
-            NEW.me_id, NEW.period_id, NEW.item, pg_catalog.coalesce(NEW.value::text, 'NULL')
+            NEW.me_id, NEW.period_id, NEW.item, COALESCE(NEW.value::text, 'NULL')
             USING ERRCODE = 'check_violation',
                   HINT = 'Give the target as a finite number in the line''s unit.';
     END IF;
@@ -371,7 +371,7 @@ BEGIN
     IF NEW.rate IS NULL OR NEW.rate OPERATOR(pg_catalog.<) 0
        OR NEW.rate OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
         RAISE EXCEPTION 'sharing rule for ME "%", party "%" has rate %, which is not a finite number >= 0',
-            NEW.me_id, NEW.party, pg_catalog.coalesce(NEW.rate::text, 'NULL')
+            NEW.me_id, NEW.party, COALESCE(NEW.rate::text, 'NULL')
             USING ERRCODE = 'check_violation',
                   HINT = 'Give the rate as a fraction of the base, e.g. 0.25 for 25%.';
     END IF;
