@@ -234,3 +234,19 @@ wwva_start_cluster() {
 wwva_psql() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"
 }
+
+# wwva_load_xinchu DB: load test/data/xinchu.sql (run from the repository
+# root, as a user would) into DB, then ANALYZE so plans are stable.
+wwva_load_xinchu() {
+	local db="$1" start secs
+	[ -f "$ROOT/test/data/xinchu.sql" ] || {
+		wwva_log "ERROR: $ROOT/test/data/xinchu.sql is missing"
+		return 1
+	}
+	wwva_log "loading the Xinchu example (about 11.6 million user events) into database $db…"
+	start="$(date +%s)"
+	(cd "$ROOT" && wwva_psql -d "$db" -f test/data/xinchu.sql) || return 1
+	wwva_psql -d "$db" -c 'ANALYZE' || return 1
+	secs=$(($(date +%s) - start))
+	wwva_log "Xinchu example loaded in $((secs / 60))m$((secs % 60))s"
+}

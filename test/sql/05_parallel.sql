@@ -13,7 +13,7 @@ SELECT to_char(d, 'YYYY-MM'), d, (d + interval '1 month')::date
   FROM generate_series('2017-01-01'::date, '2017-12-01', interval '1 month') AS d;
 INSERT INTO wwva.user_event (me_id, user_id, occurred_at, kind)
 SELECT 'me' || (1 + i % 6),
-       (i::bigint * 7919) % 20000,
+       (i::bigint * 7919) % 2001,
        '2017-01-01 00:00+00'::timestamptz + ((i::bigint * 104729) % 31536000) * interval '1 second',
        (ARRAY['interaction', 'transaction', 'transaction', 'customization', 'co_creation'])[1 + i % 5]
   FROM generate_series(1, 240000) AS i;

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# test/run.sh — run every wwva test on a throwaway PostgreSQL 15 cluster.
+#
+#   test/run.sh            install missing Debian packages, build and install
+#                          wwva (warning-free), start a private cluster on
+#                          127.0.0.1, run pg_regress, pgTAP (pg_prove) and the
+#                          shell tests, print "N passed, N failed", stop and
+#                          delete the cluster.
+#   test/run.sh --keep     same, but leave the cluster running for debugging
+#                          (prints how to connect and how to stop it).
+#
+# Environment: WWVA_SKIP_DEPS=1 skips the apt-get step.
+# Exit status: 0 only when every test passed.
+set -euo pipefail
+
+# shellcheck source=test/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+	sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+for arg in "$@"; do
+	case "$arg" in
+	--keep) WWVA_KEEP=1 ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		usage >&2
+		wwva_die "unknown option: $arg"
+		;;
+	esac
+done
+
+PASSED=0
+FAILED=0
+
+wwva_install_deps
+wwva_build_install
+wwva_start_cluster run
+
+# --- a. pg_regress (test/sql/*.sql against expected/*.out) ------------------
+run_pg_regress() {
+	local out="$WWVA_TMPDIR/installcheck.out" rc=0 ok bad
+	if ! compgen -G "$ROOT/test/sql/*.sql" >/dev/null; then
+		wwva_log "pg_regress: no tests in test/sql"
+		return 0
+	fi
+	wwva_log "pg_regress: make installcheck"
+	LC_ALL=C make -C "$ROOT" installcheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$out" || rc=$?
+	# PostgreSQL 15 prints "test name ... ok" or "     name ... FAILED" (in
+	# parallel groups); 16+ prints TAP ("ok 1 - name", "not ok 2 - name").
+	# A failure pg_regress was told to ignore counts as passed, as it does.
+	ok="$(grep -Ec '(\.\.\. (ok|failed \(ignored\))([[:space:]]|$))|^ok [0-9]+ ' "$out" || true)"
+	bad="$(grep -Ec '(\.\.\. FAILED([[:space:]]|$))|^not ok [0-9]+ ' "$out" || true)"
+	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		# pg_regress failed before or around the tests (e.g. CREATE EXTENSION).
+		bad=1
+	fi
+	if [ "$rc" -ne 0 ] && [ -s "$ROOT/test/regression.diffs" ]; then
+		echo "==== test/regression.diffs ===="
+		cat "$ROOT/test/regression.diffs"
+		echo "==== end of test/regression.diffs ===="
+	fi
+	wwva_log "pg_regress: $ok passed, $bad failed"
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + bad))
+}
+
+# --- b. pgTAP (test/t/*.sql via pg_prove) and shell tests (test/t/*.sh) -----
+TAP_DB=wwva_tap
+
+run_pg_prove() {
+	local files=("$@") out="$WWVA_TMPDIR/pg_prove.out" rc=0 bad total
+	total="${#files[@]}"
+	[ "$total" -gt 0 ] || return 0
+	wwva_log "pgTAP: pg_prove -d $TAP_DB test/t/*.sql ($total files)"
+	(cd "$ROOT" && pg_prove --nocolor --timer --psql-bin "$PG_BIN/psql" -d "$TAP_DB" "${files[@]}") \
+		2>&1 | tee "$out" || rc=$?
+	# Failing files are listed under "Test Summary Report" as
+	# "test/t/NNN_name.sql (Wstat: ... Tests: ... Failed: ...)".
+	bad="$(sed -n '/^Test Summary Report/,$p' "$out" | grep -Ec '^[^[:space:]]+\.sql[[:space:]]+\(Wstat:' || true)"
+	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		bad="$total"
+	fi
+	[ "$bad" -le "$total" ] || bad="$total"
+	wwva_log "pgTAP: $((total - bad)) passed, $bad failed"
+	PASSED=$((PASSED + total - bad))
+	FAILED=$((FAILED + bad))
+}
+
+run_shell_tests() {
+	local f rc ok=0 bad=0
+	[ "$#" -gt 0 ] || return 0
+	for f in "$@"; do
+		wwva_log "shell test: $f"
+		rc=0
+		(cd "$ROOT" && bash "$f") || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			echo "ok     - $f"
+			ok=$((ok + 1))
+		else
+			echo "FAILED - $f (exit $rc)"
+			bad=$((bad + 1))
+		fi
+	done
+	wwva_log "shell tests: $ok passed, $bad failed"
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + bad))
+}
+
+run_tap_and_shell() {
+	local tap_files=() sh_files=() f
+	for f in "$ROOT"/test/t/*.sql; do [ -e "$f" ] && tap_files+=("test/t/${f##*/}"); done
+	for f in "$ROOT"/test/t/*.sh; do [ -e "$f" ] && sh_files+=("test/t/${f##*/}"); done
+	if [ "${#tap_files[@]}" -eq 0 ] && [ "${#sh_files[@]}" -eq 0 ]; then
+		wwva_log "pgTAP: no tests in test/t"
+		return 0
+	fi
+	# One database with the Xinchu example loaded once; every pgTAP file runs
+	# inside BEGIN ... ROLLBACK, so the files share it without changing it.
+	wwva_log "pgTAP: creating database $TAP_DB"
+	if ! { wwva_psql -d postgres -c "CREATE DATABASE $TAP_DB" &&
+		wwva_psql -d "$TAP_DB" -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION wwva' &&
+		wwva_load_xinchu "$TAP_DB"; }; then
+		wwva_log "ERROR: could not prepare $TAP_DB; counting every pgTAP and shell test as failed"
+		FAILED=$((FAILED + ${#tap_files[@]} + ${#sh_files[@]}))
+		return 0
+	fi
+	run_pg_prove "${tap_files[@]}"
+	# Shell tests get PGHOST, PGPORT, PGUSER, ROOT; also PG_BIN and the
+	# name of the loaded database.
+	export PG_BIN WWVA_TAP_DB="$TAP_DB"
+	run_shell_tests "${sh_files[@]}"
+}
+
+run_pg_regress
+run_tap_and_shell
+
+# --- c. summary ---------------------------------------------------------------
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
