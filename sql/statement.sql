@@ -10,7 +10,8 @@ SELECT f.me_id,
        l.actual,
        t.value AS target,
        l.actual - t.value AS variance,
-       CASE WHEN t.value <> 0 THEN l.actual / t.value END AS achievement
+       CASE WHEN t.value <> 0 THEN l.actual / t.value END AS achievement,
+       l.line_no
   FROM @extschema@.figures f
  CROSS JOIN LATERAL (VALUES
         ( 1, '1a',      'interactive_users',         'users',        f.interactive_users::numeric),
@@ -52,6 +53,7 @@ COMMENT ON COLUMN @extschema@.statement.actual IS 'Exact value computed from the
 COMMENT ON COLUMN @extschema@.statement.target IS 'Leading target from wwva.target, NULL when none is set.';
 COMMENT ON COLUMN @extschema@.statement.variance IS 'actual - target.';
 COMMENT ON COLUMN @extschema@.statement.achievement IS 'actual / target; NULL when the target is missing or 0.';
+COMMENT ON COLUMN @extschema@.statement.line_no IS 'Position of the line in Table 2 order (1-24), for sorting and pivoting.';
 
 -- ---------------------------------------------------------------------------
 -- Views run with the privileges and row-level security of the querying
