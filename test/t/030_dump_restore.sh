@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# pg_dump of a database with the extension and data, restored into a fresh
+# database, gives the same rows in every user table and the same statement.
+set -euo pipefail
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+src=wwva_dump_src
+dst=wwva_dump_dst
+work=$(mktemp -d)
+trap 'rm -rf "$work"; "$PG_BIN/dropdb" --if-exists "$src"; "$PG_BIN/dropdb" --if-exists "$dst"' EXIT
+
+psql_q() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+"$PG_BIN/dropdb" --if-exists "$src"
+"$PG_BIN/dropdb" --if-exists "$dst"
+"$PG_BIN/createdb" "$src"
+psql_q -d "$src" <<'SQL'
+CREATE EXTENSION wwva;
+INSERT INTO wwva.me (me_id, name, timezone, active_min_transactions, lifetime_periods)
+SELECT 'me' || i, 'ME ' || i, (ARRAY['UTC', 'Asia/Shanghai', 'America/Chicago'])[1 + i % 3], 1 + i % 2, 2
+  FROM generate_series(1, 5) AS i;
+INSERT INTO wwva.period
+SELECT to_char(d, 'YYYY-"Q"Q'), d, (d + interval '3 months')::date
+  FROM generate_series('2016-01-01'::date, '2017-10-01', interval '3 months') AS d;
+INSERT INTO wwva.user_event (me_id, user_id, occurred_at, kind)
+SELECT 'me' || (1 + i % 5), (i::bigint * 7919) % 1501,
+       '2016-01-01 00:00+00'::timestamptz + ((i::bigint * 104729) % 63072000) * interval '1 second',
+       (ARRAY['interaction', 'transaction', 'transaction', 'customization', 'co_creation'])[1 + i % 5]
+  FROM generate_series(1, 50000) AS i;
+INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, behavior, amount, category, user_id, partner_id, memo)
+SELECT 'me' || (1 + i % 5), '2016-01-01'::date + (i * 37) % 730,
+       (ARRAY['hardware', 'ecosystem'])[1 + i % 2], (ARRAY['revenue', 'cost', 'cost'])[1 + i % 3],
+       CASE WHEN i % 3 = 0 THEN NULL WHEN i % 3 = 1 THEN 'variable' ELSE 'fixed' END,
+       round(((i * 7877) % 100000) / 100.0, 2), 'category ' || i % 7,
+       NULLIF(i % 11, 0), CASE WHEN i % 13 = 0 THEN 'partner' || i % 4 END, 'memo ' || i
+  FROM generate_series(1, 5000) AS i;
+INSERT INTO wwva.sharing_rule VALUES
+    ('me1', 'users', 'excess_over_target', 0.5, NULL, NULL),
+    ('me1', 'investors', 'total_profit', 0.2, 10, 100000),
+    ('me2', 'team', 'ecosystem_profit', 0.01, NULL, NULL);
+INSERT INTO wwva.target
+SELECT me_id, period_id, 'total_profit', 1000 FROM wwva.me, wwva.period;
+-- sequences must continue after a restore, not restart
+SELECT setval('wwva.ledger_entry_id_seq', 900000);
+SQL
+
+"$PG_BIN/pg_dump" -Fc -f "$work/dump" "$src"
+"$PG_BIN/createdb" "$dst"
+"$PG_BIN/pg_restore" --exit-on-error -d "$dst" "$work/dump"
+
+fingerprint() {
+    psql_q -At -d "$1" <<'SQL'
+SELECT 'me', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.me t;
+SELECT 'period', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.period t;
+SELECT 'ledger', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.ledger t;
+SELECT 'user_event', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.user_event t;
+SELECT 'target', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.target t;
+SELECT 'sharing_rule', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.sharing_rule t;
+SELECT 'statement', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.statement t;
+SELECT 'next entry_id', nextval('wwva.ledger_entry_id_seq');
+SQL
+}
+fingerprint "$src" > "$work/src.txt"
+fingerprint "$dst" > "$work/dst.txt"
+cat "$work/dst.txt"
+if ! diff -u "$work/src.txt" "$work/dst.txt"; then
+    echo "FAIL: the restored database differs from the dumped one" >&2
+    exit 1
+fi
+# the statement is not trivially empty
+grep -q '^statement|960|' "$work/dst.txt" || { echo "FAIL: unexpected statement size" >&2; exit 1; }
+echo "ok: dump and restore keep every user row and the same statement"
