@@ -37,6 +37,7 @@ WWVA_PACKAGES=(
 WWVA_TMPDIR=""
 WWVA_PGDATA=""
 WWVA_KEEP="${WWVA_KEEP:-0}"
+WWVA_KEEP_DB="${WWVA_KEEP_DB:-postgres}"   # database named in the --keep hint
 
 wwva_log() {
 	printf '%s %s\n' "[wwva $(date +%H:%M:%S)]" "$*" >&2
@@ -123,7 +124,7 @@ wwva_port_free() {
 		if [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
 			return 1
 		fi
-		if ss -Hlx 2>/dev/null | grep -q "\.s\.PGSQL\.$port[[:space:]]"; then
+		if ss -Hlx 2>/dev/null | grep -q "\.s\.PGSQL\.${port}[[:space:]]"; then
 			return 1
 		fi
 	fi
@@ -143,8 +144,8 @@ wwva_cleanup() {
 	fi
 	if [ "$WWVA_KEEP" = 1 ]; then
 		wwva_log "cluster kept running (--keep). Connect with:"
-		printf '    PGHOST=%s PGPORT=%s PGUSER=%s %s/psql -d <db>\n' \
-			"${PGHOST:-}" "${PGPORT:-}" "${PGUSER:-}" "$PG_BIN" >&2
+		printf '    PGHOST=%s PGPORT=%s PGUSER=%s %s/psql -d %s\n' \
+			"${PGHOST:-}" "${PGPORT:-}" "${PGUSER:-}" "$PG_BIN" "$WWVA_KEEP_DB" >&2
 		wwva_log "stop and remove it with:"
 		printf '    %s %s/pg_ctl -D %s -m fast stop && rm -rf %s\n' \
 			"$([ "$(id -u)" -eq 0 ] && echo 'runuser -u postgres --')" \

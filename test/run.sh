@@ -22,7 +22,10 @@ usage() {
 
 for arg in "$@"; do
 	case "$arg" in
-	--keep) WWVA_KEEP=1 ;;
+	--keep)
+		WWVA_KEEP=1
+		WWVA_KEEP_DB=wwva_tap
+		;;
 	-h | --help)
 		usage
 		exit 0
