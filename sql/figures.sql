@@ -262,8 +262,9 @@ SELECT p.me_id,
            AS hardware_marginal_income,
        @extschema@.marginal_income(p.ecosystem_revenue, p.ecosystem_variable_cost, COALESCE(u.active_users, 0))
            AS ecosystem_marginal_income,
-       @extschema@.marginal_income(p.hardware_revenue, p.hardware_variable_cost, COALESCE(u.active_users, 0))
-         + @extschema@.marginal_income(p.ecosystem_revenue, p.ecosystem_variable_cost, COALESCE(u.active_users, 0))
+       -- 5c = 5a + 5b, as one exact division so repeating decimals are not rounded twice
+       @extschema@.marginal_income(p.total_revenue, p.hardware_variable_cost + p.ecosystem_variable_cost,
+                                   COALESCE(u.active_users, 0))
            AS total_marginal_income
   FROM @extschema@.profit_figures p
   LEFT JOIN @extschema@.user_figures u
@@ -297,4 +298,4 @@ COMMENT ON COLUMN @extschema@.figures.hardware_marginal_cost IS '4c; NULL at 0 a
 COMMENT ON COLUMN @extschema@.figures.ecosystem_marginal_cost IS '4d; NULL at 0 active users.';
 COMMENT ON COLUMN @extschema@.figures.hardware_marginal_income IS '5a; NULL at 0 active users.';
 COMMENT ON COLUMN @extschema@.figures.ecosystem_marginal_income IS '5b; NULL at 0 active users.';
-COMMENT ON COLUMN @extschema@.figures.total_marginal_income IS '5c = 5a + 5b; NULL at 0 active users.';
+COMMENT ON COLUMN @extschema@.figures.total_marginal_income IS '5c = 5a + 5b, computed as one division of the totals; NULL at 0 active users.';

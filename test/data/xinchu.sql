@@ -19,7 +19,7 @@
 -- ------------------------------------------------------------
 --   2015  interaction    1 .. 50,000
 --         transaction    1 .. 20,000                      -> active 2015
---         co_creation    1 .. 66  and  30,001 .. 30,500   (30,001+ never active)
+--         co_creation    1 .. 66  and  30,001 .. 30,500   (30,001+ not active in 2015)
 --         customization  1 .. 20
 --   2016  interaction    1 .. 300,000                     -> 1a = 300,000
 --         transaction    1 .. 100,000, plus a 2nd for 1 .. 20,000 and a 3rd
@@ -39,9 +39,11 @@
 --                                                         -> 1c = 2,650 (users 50,001 .. 52,650;
 --            users 1 .. 66 co-created only in 2015, outside the K = 2 window)
 --
--- Events are spread over the year in Shanghai local time: day (u + 101 p) mod
--- days-in-year, second of day ((u + 3571 p) mod 86400) * 7919 mod 86400, for
--- user u and pass p (1st, 2nd, 3rd event of the kind).  Every event between
+-- Events are spread over the year in Shanghai local time: for user u, the
+-- day of the year is (151 u + offset) mod days-in-year and the second of the
+-- day ((u + offset') mod 86400) * 7919 mod 86400, the offsets depending on
+-- the kind and on the pass (a user's 1st, 2nd, 3rd event of the kind).  They
+-- are inserted in time order, as an event log fills.  Every event between
 -- 00:00 and 08:00 local time lies on the previous UTC date, so the period
 -- must come from the date in the ME's time zone.  Deliberate boundary events
 -- (already part of the populations above, so the counts hold exactly):
@@ -63,8 +65,8 @@
 -- user's id).  A posting's amount is its share of the year by a seasonal
 -- weight (Spring Festival dip in February, 618 in June, Singles' Day in
 -- November), rounded to the fen cumulatively: amount_n = round(total * W_n / W,
--- 2) - round(total * W_(n-1) / W, 2) with W_n the running weight, so every
--- amount has fen and the postings sum to the total exactly.
+-- 2) - round(total * W_(n-1) / W, 2) with W_n the running weight, so the
+-- amounts carry fen and the postings sum to the total exactly.
 --
 --                              2016      2017
 --   3a hardware revenue      25,632   256,325   appliance_sales, accessories, installation
@@ -163,7 +165,7 @@ WITH population (me_id, year, kind, first_user, last_user, step, pass, at_local)
     ('xinchu', 2015, 'interaction',         1,    50000,   1, 1, NULL),
     ('xinchu', 2015, 'transaction',         1,    20000,   1, 1, NULL),
     ('xinchu', 2015, 'co_creation',         1,       66,   1, 1, NULL), -- lifetime in 2016 only
-    ('xinchu', 2015, 'co_creation',     30001,    30500,   1, 1, NULL), -- never active
+    ('xinchu', 2015, 'co_creation',     30001,    30500,   1, 1, NULL), -- not active in 2015
     ('xinchu', 2015, 'customization',       1,       20,   1, 1, NULL),
     -- Xinchu 2016 ----------------------------------------------------------
     ('xinchu', 2016, 'interaction',         1,   299990,   1, 1, NULL),
@@ -206,26 +208,32 @@ WITH population (me_id, year, kind, first_user, last_user, step, pass, at_local)
     ('casarte_laundry', 2017, 'co_creation',   20000041, 20000050, 1, 1, NULL),
     ('casarte_laundry', 2017, 'customization', 20000001, 20000040, 1, 1, NULL)
 ),
--- Per population, once: the instant of local midnight on 1 January and the
--- number of days in the year (MATERIALIZED keeps the time zone conversion
--- out of the per-event work).
+-- Per population, once: the instant of local midnight on 1 January, the
+-- number of days in the year, and day / second offsets by pass and kind (a
+-- user's interaction and purchase lie 37 days apart, a repeat purchase 101
+-- days from the first).  MATERIALIZED keeps this out of the per-event work.
 spread AS MATERIALIZED (
-    SELECT p.me_id, p.kind, p.first_user, p.last_user, p.step, p.pass,
+    SELECT p.me_id, p.kind, p.first_user, p.last_user, p.step,
            p.at_local::timestamp AT TIME ZONE m.timezone AS at_instant,
            make_date(p.year, 1, 1)::timestamp AT TIME ZONE m.timezone AS year_start,
-           make_date(p.year + 1, 1, 1) - make_date(p.year, 1, 1) AS days
+           make_date(p.year + 1, 1, 1) - make_date(p.year, 1, 1) AS days,
+           101 * p.pass + 37 * k.kind_no AS day_offset,
+           3571 * p.pass + 1237 * k.kind_no AS second_offset
       FROM population AS p
       JOIN wwva.me AS m ON m.me_id = p.me_id
+     CROSS JOIN LATERAL (SELECT array_position(ARRAY['interaction', 'transaction', 'customization', 'co_creation'],
+                                               p.kind) AS kind_no) AS k
 )
 SELECT s.me_id,
        u,
        coalesce(s.at_instant,
                 s.year_start
-                + make_interval(secs => ((u + 101 * s.pass) % s.days) * 86400
-                                        + ((u + 3571 * s.pass) % 86400) * 7919 % 86400)),
+                + make_interval(secs => ((u % s.days) * 151 + s.day_offset) % s.days * 86400
+                                        + ((u + s.second_offset) % 86400) * 7919 % 86400)),
        s.kind
   FROM spread AS s
- CROSS JOIN LATERAL generate_series(s.first_user, s.last_user, s.step) AS u;
+ CROSS JOIN LATERAL generate_series(s.first_user, s.last_user, s.step) AS u
+ ORDER BY 3, 1, 2, 4;
 
 -- ---------------------------------------------------------------------------
 -- Ledger: daily, monthly, quarterly and half-yearly postings per category
@@ -322,13 +330,13 @@ weighted AS (
 -- Running weight W_n and the year's weight W per category.
 running AS (
     SELECT weighted.*,
+           total_10k::numeric * 10000 AS total,
            sum(w) OVER (PARTITION BY me_id, year, stream, kind, category ORDER BY n) AS w_upto,
            sum(w) OVER (PARTITION BY me_id, year, stream, kind, category) AS w_year
       FROM weighted
 )
 SELECT me_id, booked_on, stream, kind, behavior,
-       round(total_10k * 10000 * w_upto / w_year, 2)
-       - round(total_10k * 10000 * (w_upto - w) / w_year, 2),
+       round(total * w_upto / w_year, 2) - round(total * (w_upto - w) / w_year, 2),
        category, partner_id,
        replace(category, '_', ' ') || ', '
        || CASE every
@@ -352,10 +360,10 @@ WITH claims (year, claim_count, active_users, total_10k) AS (
            (2017, 4000, 1000000, 900)
 ),
 claim AS (
-    SELECT c.year, c.total_10k, n,
+    SELECT c.year, c.total_10k::numeric * 10000 AS total, n,
            make_date(c.year, 1, 1) + (n * 37) % (make_date(c.year + 1, 1, 1) - make_date(c.year, 1, 1)) AS booked_on,
            1 + (n * 7919) % c.active_users AS user_id,
-           50 + (n * 131) % 400 AS w
+           5000 + (n * 7919) % 40000 AS w
       FROM claims AS c
      CROSS JOIN LATERAL generate_series(1, c.claim_count) AS n
 ),
@@ -366,8 +374,7 @@ running AS (
       FROM claim
 )
 SELECT 'xinchu', booked_on, 'hardware', 'cost', 'variable',
-       round(total_10k * 10000 * w_upto / w_year, 2)
-       - round(total_10k * 10000 * (w_upto - w) / w_year, 2),
+       round(total * w_upto / w_year, 2) - round(total * (w_upto - w) / w_year, 2),
        'warranty', user_id,
        'warranty repair, claim W' || year || '-' || lpad(n::text, 5, '0')
   FROM running
