@@ -144,6 +144,8 @@ CREATE TABLE @extschema@.target (
 
 COMMENT ON TABLE @extschema@.target IS
 'Leading targets: the value an ME aims for on a statement line in a period.';
+COMMENT ON COLUMN @extschema@.target.me_id IS 'ME the target is set for.';
+COMMENT ON COLUMN @extschema@.target.period_id IS 'Period the target is set for.';
 COMMENT ON COLUMN @extschema@.target.item IS 'A line name of wwva.statement (its item column), e.g. ''active_users'' or ''total_profit''.';
 COMMENT ON COLUMN @extschema@.target.value IS 'Target value, in the line''s unit.';
 
@@ -169,6 +171,7 @@ CREATE TABLE @extschema@.sharing_rule (
 
 COMMENT ON TABLE @extschema@.sharing_rule IS
 'How an ME shares value added: each party gets rate x base, clamped to [floor, cap], and 0 when the base is <= 0.';
+COMMENT ON COLUMN @extschema@.sharing_rule.me_id IS 'ME whose value added is shared.';
 COMMENT ON COLUMN @extschema@.sharing_rule.party IS '''users'' (2d), ''investors'' (2e) or ''team'' (2f).';
 COMMENT ON COLUMN @extschema@.sharing_rule.base IS
 '''total_profit'', ''ecosystem_profit'', ''hardware_profit'' or ''excess_over_target'' (total profit above its target; NULL share when no total_profit target is set).';

@@ -1,0 +1,50 @@
+-- What BI tools and DBAs see in the catalog: every view and column is
+-- documented, views run as the querying user, nothing runs as its owner.
+DROP EXTENSION wwva CASCADE;
+CREATE EXTENSION wwva;
+
+-- views and their columns without a comment (expect none)
+SELECT c.relname AS view_without_comment
+  FROM pg_class c
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind = 'v'
+   AND obj_description(c.oid, 'pg_class') IS NULL;
+SELECT c.relname, a.attname AS column_without_comment
+  FROM pg_class c
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind IN ('v', 'r')
+   AND col_description(c.oid, a.attnum) IS NULL
+ ORDER BY 1, 2;
+-- functions and aggregates without a comment (expect none)
+SELECT p.oid::regprocedure AS function_without_comment
+  FROM pg_proc p
+ WHERE p.pronamespace = 'wwva'::regnamespace
+   AND obj_description(p.oid, 'pg_proc') IS NULL;
+
+-- every view is security_invoker, so row-level security on the ledgers
+-- applies to whoever queries the statement
+SELECT c.relname, c.reloptions
+  FROM pg_class c
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind = 'v'
+   AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false);
+SELECT count(*) AS views FROM pg_class c
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind = 'v';
+
+-- no SECURITY DEFINER; SQL and PL/pgSQL functions pin their search_path or
+-- qualify every name
+SELECT p.oid::regprocedure AS security_definer FROM pg_proc p
+ WHERE p.pronamespace = 'wwva'::regnamespace AND p.prosecdef;
+SELECT p.oid::regprocedure AS plpgsql_without_search_path
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.pronamespace = 'wwva'::regnamespace AND l.lanname = 'plpgsql'
+   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) s WHERE s LIKE 'search_path=%');
+
+-- the aggregates are parallel safe and have combine, serialize, deserialize
+SELECT a.aggfnoid::regprocedure AS aggregate, p.proparallel,
+       a.aggcombinefn <> 0 AS combines, a.aggserialfn <> 0 AS serializes,
+       a.aggdeserialfn <> 0 AS deserializes
+  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+ WHERE p.pronamespace = 'wwva'::regnamespace
+ ORDER BY aggregate::text;
+
+-- user tables and sequences are dumped with the data
+SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'wwva' ORDER BY dumped::text;
