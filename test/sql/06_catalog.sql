@@ -47,4 +47,7 @@ SELECT a.aggfnoid::regprocedure AS aggregate, p.proparallel,
  ORDER BY aggregate::text;
 
 -- user tables and sequences are dumped with the data
-SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'wwva' ORDER BY dumped::text;
+SELECT c::regclass AS dumped
+  FROM pg_extension e, unnest(e.extconfig) AS c
+ WHERE e.extname = 'wwva'
+ ORDER BY c::regclass::text;
