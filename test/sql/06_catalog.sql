@@ -44,7 +44,7 @@ SELECT a.aggfnoid::regprocedure AS aggregate, p.proparallel,
        a.aggdeserialfn <> 0 AS deserializes
   FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
  WHERE p.pronamespace = 'wwva'::regnamespace
- ORDER BY aggregate::text;
+ ORDER BY a.aggfnoid::regprocedure::text;
 
 -- user tables and sequences are dumped with the data
 SELECT c::regclass AS dumped
