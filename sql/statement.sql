@@ -54,23 +54,3 @@ COMMENT ON COLUMN @extschema@.statement.target IS 'Leading target from wwva.targ
 COMMENT ON COLUMN @extschema@.statement.variance IS 'actual - target.';
 COMMENT ON COLUMN @extschema@.statement.achievement IS 'actual / target; NULL when the target is missing or 0.';
 COMMENT ON COLUMN @extschema@.statement.line_no IS 'Position of the line in Table 2 order (1-24), for sorting and pivoting.';
-
--- ---------------------------------------------------------------------------
--- Views run with the privileges and row-level security of the querying
--- analyst (PostgreSQL 15 and later; earlier servers have no such option).
--- ---------------------------------------------------------------------------
-DO $$
-DECLARE
-    v regclass;
-BEGIN
-    IF pg_catalog.current_setting('server_version_num')::integer >= 150000 THEN
-        FOR v IN
-            SELECT c.oid::regclass
-              FROM pg_catalog.pg_class c
-             WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'v'
-        LOOP
-            EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_invoker = true)', v);
-        END LOOP;
-    END IF;
-END
-$$;
