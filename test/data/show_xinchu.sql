@@ -17,3 +17,14 @@ SELECT s.line,
          WHERE st.me_id = 'xinchu' AND st.period_id IN ('2016', '2017')) s
  GROUP BY s.line_no, s.line, s.item, s.unit
  ORDER BY s.line_no;
+
+-- The smart-kitchen EMC led by Xinchu: the pool its contract gives each
+-- year, and each member's exact share (RMB); shares + retained = pool.
+SELECT emc_id, period_id, value_added, leading_target AS gate, pool
+  FROM wwva.emc_pools
+ WHERE emc_id = 'smart_kitchen'
+ ORDER BY period_id;
+SELECT period_id, coalesce(member_id, '(retained)') AS member, share
+  FROM wwva.emc_shares
+ WHERE emc_id = 'smart_kitchen'
+ ORDER BY period_id, kind, member_id;

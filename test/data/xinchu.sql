@@ -416,4 +416,80 @@ SELECT me_id, DATE '2017-03-31', stream, kind, behavior, amount, category, 'p-o2
 
 COMMIT;
 
+-- ===========================================================================
+-- The smart-kitchen EMC: Xinchu leads an ecosystem micro-community with a
+-- node ME that supplies its compressors and two outside partners.
+--
+-- Value added is the sum of the member MEs' total profit (Xinchu's and the
+-- node's, from their ledgers).  The contract follows Haier's default
+-- schedule: 20% of the value added between the leading target and the bid
+-- line, 50% above the bid line, with a pool floor and cap.  Amounts in RMB.
+--
+--            value added      gate        bid line      tiered pool  floor / cap   pool
+--   2015       -2,310,000      5,000,000     10,000,000            0   1M / 5M       0 (gate missed)
+--   2016       61,002,000     50,000,000     60,000,000    2,501,000   1M / 5M       2,501,000
+--   2017    1,717,004,000  1,200,000,000  1,500,000,000  168,502,000   10M / 150M    150,000,000 (capped)
+--
+-- (value added = Xinchu's total profit -1,200,000 / 58,770,000 / 1,711,100,000
+-- plus the node's -1,110,000 / 2,232,000 / 5,904,000)
+--
+-- Members (weight, lower, upper): Xinchu 0.5; the compressor node 0.2 with
+-- at least 200,000; the fresh-food partner 0.2 up to 20,000,000; the recipe
+-- community 0.1 between 100,000 and 5,000,000.  In 2017 both partners hit
+-- their caps and the 25,000,000 they free goes to Xinchu and the node 5:2;
+-- the last fen goes by largest remainder.
+-- ===========================================================================
+BEGIN;
+
+INSERT INTO wwva.me (me_id, name, kind, timezone, currency)
+VALUES ('compressor_node', 'Inverter compressor node ME', 'node', 'Asia/Shanghai', 'RMB');
+
+-- The node's monthly sales to Xinchu and its costs: yearly total / 12 plus
+-- a trend of (month - 6.5) x step, which sums to the total exactly (every
+-- total is a multiple of 12 fen).
+INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, behavior, amount, category, memo)
+SELECT 'compressor_node',
+       (make_date(y.year, m, 1) + interval '1 month - 1 day')::date,
+       'hardware', l.kind, l.behavior,
+       round(l.total / 12 + (m - 6.5) * l.step, 2),
+       l.category,
+       l.category || ' ' || y.year || '-' || lpad(m::text, 2, '0')
+  FROM (VALUES (2015), (2016), (2017)) AS y(year)
+  JOIN (VALUES
+        (2015, 'revenue', NULL,       'compressor_sales',   3000000.00,  2000.00),
+        (2015, 'cost',    'variable', 'materials',          2400000.00,  1500.00),
+        (2015, 'cost',    'fixed',    'salaries',           1710000.00,     0.00),
+        (2016, 'revenue', NULL,       'compressor_sales',  12000000.00, 10000.00),
+        (2016, 'cost',    'variable', 'materials',          6600000.00,  6000.00),
+        (2016, 'cost',    'fixed',    'salaries',           3168000.00,     0.00),
+        (2017, 'revenue', NULL,       'compressor_sales',  30000000.00, 25000.00),
+        (2017, 'cost',    'variable', 'materials',         16500000.00, 14000.00),
+        (2017, 'cost',    'fixed',    'salaries',           7596000.00,     0.00))
+       AS l(year, kind, behavior, category, total, step) ON l.year = y.year
+ CROSS JOIN generate_series(1, 12) AS m;
+
+INSERT INTO wwva.emc (emc_id, name, leader_me_id)
+VALUES ('smart_kitchen', 'Smart kitchen: fridge, fresh food and recipes', 'xinchu');
+
+INSERT INTO wwva.emc_member (emc_id, member_id, kind, weight, lower_limit, upper_limit) VALUES
+    ('smart_kitchen', 'xinchu',            'me',      0.5,      0,     NULL),
+    ('smart_kitchen', 'compressor_node',   'me',      0.2, 200000,     NULL),
+    ('smart_kitchen', 'freshfood_partner', 'partner', 0.2,      0, 20000000),
+    ('smart_kitchen', 'recipe_community',  'partner', 0.1, 100000,  5000000);
+
+INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target, pool_floor, pool_cap) VALUES
+    ('smart_kitchen', '2015',    5000000,   1000000,   5000000),
+    ('smart_kitchen', '2016',   50000000,   1000000,   5000000),
+    ('smart_kitchen', '2017', 1200000000,  10000000, 150000000);
+
+INSERT INTO wwva.emc_tier (emc_id, period_id, threshold, rate) VALUES
+    ('smart_kitchen', '2015',    5000000, 0.20),   -- floor: 20% of value added above the target
+    ('smart_kitchen', '2015',   10000000, 0.50),   -- bid line: 50% above it
+    ('smart_kitchen', '2016',   50000000, 0.20),
+    ('smart_kitchen', '2016',   60000000, 0.50),
+    ('smart_kitchen', '2017', 1200000000, 0.20),
+    ('smart_kitchen', '2017', 1500000000, 0.50);
+
+COMMIT;
+
 ANALYZE wwva.me, wwva.period, wwva.target, wwva.sharing_rule, wwva.ledger, wwva.user_event;
