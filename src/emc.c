@@ -67,12 +67,6 @@ numeric_is_negative(Numeric a)
 	return numeric_compare(a, numeric_zero()) < 0;
 }
 
-static const char *
-numeric_text(Numeric a)
-{
-	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(a)));
-}
-
 /* 10^scale, exact */
 static Numeric
 power_of_ten(int scale)
@@ -179,13 +173,13 @@ wwva_share_pool(PG_FUNCTION_ARGS)
 		if (numeric_is_negative(rates[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: rates[%d] is %s, which is negative", fn, i + 1, numeric_text(rates[i])),
+					 errmsg("%s: rates[%d] is %s, which is negative", fn, i + 1, numeric_to_text(rates[i])),
 					 errhint("A tier's rate is the share of value added in that tier, e.g. 0.20.")));
 		if (i > 0 && numeric_compare(thresholds[i], thresholds[i - 1]) <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: thresholds[%d] = %s does not exceed thresholds[%d] = %s",
-							fn, i + 1, numeric_text(thresholds[i]), i, numeric_text(thresholds[i - 1])),
+							fn, i + 1, numeric_to_text(thresholds[i]), i, numeric_to_text(thresholds[i - 1])),
 					 errhint("Tier thresholds must be strictly increasing (floor, bid line, grab target, ...).")));
 	}
 	if (!PG_ARGISNULL(4))
@@ -197,7 +191,7 @@ wwva_share_pool(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: pool_floor %s is above pool_cap %s", fn,
-						numeric_text(PG_GETARG_NUMERIC(4)), numeric_text(PG_GETARG_NUMERIC(5))),
+						numeric_to_text(PG_GETARG_NUMERIC(4)), numeric_to_text(PG_GETARG_NUMERIC(5))),
 				 errhint("The pool's lower limit cannot exceed its upper limit.")));
 
 	/* the gate: no value added above the leading target, no pool */
@@ -287,7 +281,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 	if (numeric_is_negative(pool))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: pool %s is negative", fn, numeric_text(pool)),
+				 errmsg("%s: pool %s is negative", fn, numeric_to_text(pool)),
 				 errhint("A share pool is 0 or more; below the gate it is 0.")));
 
 	unit_factor = power_of_ten(scale);
@@ -304,7 +298,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: weight of %s is %s, which is negative", fn,
-							describe(describe_context, i), numeric_text(m->weight)),
+							describe(describe_context, i), numeric_to_text(m->weight)),
 					 errhint("Share weights are 0 or more.")));
 		m->lower = numeric_zero();
 		if (lower && lower[i])
@@ -314,7 +308,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("%s: lower limit of %s is %s, which is negative", fn,
-								describe(describe_context, i), numeric_text(lower[i])),
+								describe(describe_context, i), numeric_to_text(lower[i])),
 						 errhint("Lower limits are 0 or more.")));
 			/* inward to whole units: the share must have at most scale digits */
 			m->lower = numeric_call1(numeric_ceil, numeric_times(lower[i], unit_factor));
@@ -329,7 +323,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("%s: %s has lower limit %s above upper limit %s", fn,
 								describe(describe_context, i),
-								numeric_text(lower ? lower[i] : numeric_zero()), numeric_text(upper[i])),
+								numeric_to_text(lower ? lower[i] : numeric_zero()), numeric_to_text(upper[i])),
 						 errhint("Each member's lower limit must not exceed its upper limit (and both round to %d digits).",
 								 scale)));
 		}
@@ -347,7 +341,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: lower limits add up to %s, more than the pool %s", fn,
-						numeric_text(from_units(lower_total, unit_factor, scale)), numeric_text(pool)),
+						numeric_to_text(from_units(lower_total, unit_factor, scale)), numeric_to_text(pool)),
 				 errhint("Lower the members' lower limits or raise the pool floor to at least their sum.")));
 
 	/* 1. water-filling */
@@ -595,7 +589,7 @@ split_set_terms(SplitState *state, Numeric pool, int32 scale)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("wwva.split: pool %s with scale %d differs from pool %s with scale %d within one group",
-						numeric_text(pool), scale, numeric_text(state->pool), state->scale),
+						numeric_to_text(pool), scale, numeric_to_text(state->pool), state->scale),
 				 errhint("Group by the pool being split (e.g. by EMC and period): one pool per group.")));
 }
 
@@ -664,7 +658,7 @@ send_optional_numeric(StringInfo buf, Numeric value)
 {
 	pq_sendbyte(buf, value != NULL);
 	if (value != NULL)
-		pq_sendstring(buf, numeric_text(value));
+		pq_sendstring(buf, numeric_to_text(value));
 }
 
 /* Flat form: magic, scale, pool, row count, then per row the id and numbers as text. */
@@ -684,7 +678,7 @@ wwva_split_serialize(PG_FUNCTION_ARGS)
 	for (int i = 0; i < state->nrows; i++)
 	{
 		pq_sendstring(&buf, state->rows[i].member_id);
-		pq_sendstring(&buf, numeric_text(state->rows[i].weight));
+		pq_sendstring(&buf, numeric_to_text(state->rows[i].weight));
 		send_optional_numeric(&buf, state->rows[i].lower);
 		send_optional_numeric(&buf, state->rows[i].upper);
 	}
@@ -704,22 +698,17 @@ corrupt_split_state(int len)
 static const char *
 get_string(StringInfo buf)
 {
-	const char *start = buf->data + buf->cursor;
-	const char *end = memchr(start, '\0', buf->len - buf->cursor);
+	const char *value = state_reader_string(buf);
 
-	if (end == NULL)
+	if (value == NULL)
 		corrupt_split_state(buf->len);
-	buf->cursor += end - start + 1;
-	return start;
+	return value;
 }
 
 static Numeric
 get_numeric(StringInfo buf)
 {
-	Numeric		value = DatumGetNumeric(DirectFunctionCall3(numeric_in,
-															CStringGetDatum(get_string(buf)),
-															ObjectIdGetDatum(InvalidOid),
-															Int32GetDatum(-1)));
+	Numeric		value = numeric_from_text(get_string(buf));
 
 	if (!numeric_is_finite(value))
 		corrupt_split_state(buf->len);
@@ -745,10 +734,7 @@ wwva_split_deserialize(PG_FUNCTION_ARGS)
 				nrows;
 	Numeric		pool;
 
-	buf.data = VARDATA_ANY(flat);
-	buf.len = VARSIZE_ANY_EXHDR(flat);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	state_reader_init(&buf, flat);
 	if (buf.len < 9 || pq_getmsgint(&buf, 4) != SPLIT_STATE_MAGIC)
 		corrupt_split_state(buf.len);
 	scale = pq_getmsgint(&buf, 4);
@@ -791,8 +777,7 @@ Datum
 wwva_split_final(PG_FUNCTION_ARGS)
 {
 	SplitState *state;
-	Oid			row_type = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
-	TupleDesc	desc;
+	CompositeArrayBuilder builder;
 	SplitRow   *rows;
 	Numeric    *weights,
 			   *lower,
@@ -800,20 +785,12 @@ wwva_split_final(PG_FUNCTION_ARGS)
 			   *shares;
 	Datum	   *elements;
 	int			n;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.split_final");
 	state = PG_ARGISNULL(0) ? NULL : (SplitState *) PG_GETARG_POINTER(0);
-	if (!OidIsValid(row_type))
-		elog(ERROR, "wwva.split_final must return an array of a composite type");
-	desc = lookup_rowtype_tupdesc_copy(row_type, -1);
-	if (desc->natts != 2)
-		elog(ERROR, "wwva.member_share has %d columns, expected 2", desc->natts);
-	get_typlenbyvalalign(row_type, &typlen, &typbyval, &typalign);
+	composite_array_begin(&builder, fcinfo, 2, "wwva.split_final");
 	if (state == NULL || state->nrows == 0)
-		PG_RETURN_ARRAYTYPE_P(construct_empty_array(row_type));
+		PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, NULL, 0));
 
 	/* sort a copy: the final function must leave the state as it was */
 	n = state->nrows;
@@ -842,11 +819,10 @@ wwva_split_final(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 
 		values[0] = CStringGetTextDatum(rows[i].member_id);
 		values[1] = NumericGetDatum(shares[i]);
-		elements[i] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+		elements[i] = composite_array_row(&builder, values);
 	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(elements, n, row_type, typlen, typbyval, typalign));
+	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, elements, n));
 }

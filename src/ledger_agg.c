@@ -155,8 +155,7 @@ wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, LEDGER_STATE_MAGIC);
 	for (int i = 0; i < LEDGER_SUMS; i++)
-		pq_sendstring(&buf, DatumGetCString(DirectFunctionCall1(numeric_out,
-																NumericGetDatum(exact_sum_value(&state->sums[i])))));
+		pq_sendstring(&buf, numeric_to_text(exact_sum_value(&state->sums[i])));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -164,43 +163,32 @@ Datum
 wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_deserialize");
-	bytea	   *flat = PG_GETARG_BYTEA_PP(0);
-	const char *data = VARDATA_ANY(flat);
-	int			len = VARSIZE_ANY_EXHDR(flat);
-	int			offset = sizeof(uint32);
-	uint32		magic;
+	StringInfoData buf;
 	LedgerState *state = ledger_state_new(aggcontext);
 
-	if (len < (int) sizeof(uint32))
-		goto corrupt;
-	memcpy(&magic, data, sizeof(uint32));
-	if (pg_ntoh32(magic) != LEDGER_STATE_MAGIC)
+	state_reader_init(&buf, PG_GETARG_BYTEA_PP(0));
+	if (buf.len < (int) sizeof(uint32) || pq_getmsgint(&buf, 4) != LEDGER_STATE_MAGIC)
 		goto corrupt;
 	for (int i = 0; i < LEDGER_SUMS; i++)
 	{
-		const char *text_value = data + offset;
-		const char *end = memchr(text_value, '\0', len - offset);
+		const char *text_value = state_reader_string(&buf);
 		Numeric		value;
 
-		if (end == NULL)
+		if (text_value == NULL)
 			goto corrupt;
-		value = DatumGetNumeric(DirectFunctionCall3(numeric_in,
-													CStringGetDatum(text_value),
-													ObjectIdGetDatum(InvalidOid),
-													Int32GetDatum(-1)));
+		value = numeric_from_text(text_value);
 		if (!numeric_is_finite(value))
 			goto corrupt;
 		exact_sum_add(&state->sums[i], value, aggcontext);
-		offset = end - data + 1;
 	}
-	if (offset != len)
+	if (buf.cursor != buf.len)
 		goto corrupt;
 	PG_RETURN_POINTER(state);
 
 corrupt:
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("wwva.ledger_totals_deserialize: malformed aggregate state (%d bytes)", len),
+			 errmsg("wwva.ledger_totals_deserialize: malformed aggregate state (%d bytes)", buf.len),
 			 errhint("Only states produced by wwva.ledger_totals_serialize of the same wwva version can be read.")));
 	PG_RETURN_NULL();			/* keep the compiler quiet */
 }

@@ -58,6 +58,21 @@ numeric_compare(Numeric a, Numeric b)
  * dividend / divisor, exact when the quotient terminates within numeric
  * division's precision.  The caller guarantees a non-zero divisor.
  */
+char *
+numeric_to_text(Numeric num)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
+}
+
+/* numeric_in: validates the text, raising an error on anything malformed */
+Numeric
+numeric_from_text(const char *text)
+{
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
 Numeric
 numeric_exact_quotient(Numeric dividend, Numeric divisor)
 {
@@ -182,7 +197,7 @@ wwva_sharing_amount(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("wwva.sharing_amount: rate %s is negative",
-						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(rate)))),
+						numeric_to_text(rate)),
 				 errhint("Give the rate as a fraction of the base, e.g. 0.25 for 25%%.")));
 	if (!PG_ARGISNULL(2))
 		require_finite(PG_GETARG_NUMERIC(2), "wwva.sharing_amount", "floor");

@@ -349,10 +349,7 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 				min_transactions,
 				lifetime_periods;
 
-	buf.data = VARDATA_ANY(flat);
-	buf.len = VARSIZE_ANY_EXHDR(flat);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	state_reader_init(&buf, flat);
 
 	if (buf.len < 16 || pq_getmsgint(&buf, 4) != USER_STATE_MAGIC)
 		corrupt_state(buf.len, "bad header");
@@ -449,22 +446,13 @@ Datum
 wwva_user_counts_final(PG_FUNCTION_ARGS)
 {
 	UserState  *state;
-	Oid			array_type = get_fn_expr_rettype(fcinfo->flinfo);
-	Oid			row_type = get_element_type(array_type);
-	TupleDesc	desc;
+	CompositeArrayBuilder builder;
 	Datum	   *rows;
 	int			nrows = 0;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_final");
 	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
-	if (!OidIsValid(row_type))
-		elog(ERROR, "wwva.user_counts_final must return an array of a composite type");
-	desc = lookup_rowtype_tupdesc_copy(row_type, -1);
-	if (desc->natts != 5)
-		elog(ERROR, "wwva.user_resource_counts row type has %d columns, expected 5", desc->natts);
+	composite_array_begin(&builder, fcinfo, 5, "wwva.user_counts_final");
 
 	rows = palloc(sizeof(Datum) * Max(state ? state->nperiods : 0, 1));
 	for (int32 p = 1; state != NULL && p <= state->nperiods; p++)
@@ -473,7 +461,6 @@ wwva_user_counts_final(PG_FUNCTION_ARGS)
 		int64		interactive = 0,
 					active = 0;
 		Datum		values[5];
-		bool		nulls[5] = {false};
 
 		if (period->users == NULL && period->customizations == 0)
 			continue;
@@ -496,8 +483,7 @@ wwva_user_counts_final(PG_FUNCTION_ARGS)
 		values[2] = Int64GetDatum(active);
 		values[3] = Int64GetDatum(period->users ? count_lifetime_users(state, p) : 0);
 		values[4] = Int64GetDatum(period->customizations);
-		rows[nrows++] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+		rows[nrows++] = composite_array_row(&builder, values);
 	}
-	get_typlenbyvalalign(row_type, &typlen, &typbyval, &typalign);
-	PG_RETURN_ARRAYTYPE_P(construct_array(rows, nrows, row_type, typlen, typbyval, typalign));
+	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
 }

@@ -10,7 +10,11 @@
  */
 #include "wwva.h"
 
+#include "access/htup_details.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 PG_MODULE_MAGIC;
 
@@ -45,4 +49,58 @@ wwva_aggregate_context(FunctionCallInfo fcinfo, const char *function_name)
 				 errmsg("%s called in non-aggregate context", function_name),
 				 errhint("It is a support function of a wwva aggregate; call the aggregate instead.")));
 	return aggcontext;
+}
+
+void
+state_reader_init(StringInfo buf, bytea *flat)
+{
+	buf->data = VARDATA_ANY(flat);
+	buf->len = VARSIZE_ANY_EXHDR(flat);
+	buf->maxlen = buf->len;
+	buf->cursor = 0;
+}
+
+/* The NUL-terminated string at the cursor, or NULL if none ends in the buffer. */
+const char *
+state_reader_string(StringInfo buf)
+{
+	const char *start = buf->data + buf->cursor;
+	const char *end = memchr(start, '\0', buf->len - buf->cursor);
+
+	if (end == NULL)
+		return NULL;
+	buf->cursor += end - start + 1;
+	return start;
+}
+
+void
+composite_array_begin(CompositeArrayBuilder *builder, FunctionCallInfo fcinfo,
+					  int natts, const char *function_name)
+{
+	builder->row_type = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	if (!OidIsValid(builder->row_type))
+		elog(ERROR, "%s must return an array of a composite type", function_name);
+	builder->desc = lookup_rowtype_tupdesc_copy(builder->row_type, -1);
+	if (builder->desc->natts != natts)
+		elog(ERROR, "%s: row type has %d columns, expected %d",
+			 function_name, builder->desc->natts, natts);
+	get_typlenbyvalalign(builder->row_type, &builder->typlen, &builder->typbyval,
+						 &builder->typalign);
+}
+
+Datum
+composite_array_row(CompositeArrayBuilder *builder, Datum *values)
+{
+	bool	   *nulls = palloc0(sizeof(bool) * builder->desc->natts);
+
+	return HeapTupleGetDatum(heap_form_tuple(builder->desc, values, nulls));
+}
+
+ArrayType *
+composite_array_end(CompositeArrayBuilder *builder, Datum *rows, int nrows)
+{
+	if (nrows == 0)
+		return construct_empty_array(builder->row_type);
+	return construct_array(rows, nrows, builder->row_type, builder->typlen,
+						   builder->typbyval, builder->typalign);
 }
