@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pg_dump of a database with the extension and data, restored into a fresh
-# database, gives the same rows in every user table and the same statement.
+# database, gives the same rows in every user table (ledgers and EMC
+# contracts), the same statement and the same EMC shares.
 set -euo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -40,6 +41,14 @@ INSERT INTO wwva.sharing_rule VALUES
     ('me2', 'team', 'ecosystem_profit', 0.01, NULL, NULL);
 INSERT INTO wwva.target
 SELECT me_id, period_id, 'total_profit', 1000 FROM wwva.me, wwva.period;
+INSERT INTO wwva.emc VALUES ('kitchen', 'Kitchen EMC', 'me1');
+INSERT INTO wwva.emc_member VALUES
+    ('kitchen', 'me1', 'me', 2, 0, NULL),
+    ('kitchen', 'me2', 'me', 1, 10, NULL),
+    ('kitchen', 'partner_a', 'partner', 1, 0, 500);
+INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target, pool_floor, pool_cap)
+SELECT 'kitchen', period_id, 0, 100, 100000 FROM wwva.period;
+INSERT INTO wwva.emc_tier SELECT 'kitchen', period_id, 0, 0.1 FROM wwva.period;
 -- sequences must continue after a restore, not restart
 SELECT setval('wwva.ledger_entry_id_seq', 900000);
 SQL
@@ -56,7 +65,12 @@ SELECT 'ledger', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM w
 SELECT 'user_event', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.user_event t;
 SELECT 'target', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.target t;
 SELECT 'sharing_rule', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.sharing_rule t;
+SELECT 'emc', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.emc t;
+SELECT 'emc_member', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.emc_member t;
+SELECT 'emc_contract', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.emc_contract t;
+SELECT 'emc_tier', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.emc_tier t;
 SELECT 'statement', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.statement t;
+SELECT 'emc_shares', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.emc_shares t;
 SELECT 'next entry_id', nextval('wwva.ledger_entry_id_seq');
 SQL
 }
@@ -69,4 +83,5 @@ if ! diff -u "$work/src.txt" "$work/dst.txt"; then
 fi
 # the statement is not trivially empty
 grep -q '^statement|960|' "$work/dst.txt" || { echo "FAIL: unexpected statement size" >&2; exit 1; }
+grep -q '^emc_shares|32|' "$work/dst.txt" || { echo "FAIL: unexpected emc_shares size" >&2; exit 1; }
 echo "ok: dump and restore keep every user row and the same statement"
