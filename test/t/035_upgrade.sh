@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# ALTER EXTENSION wwva UPDATE from 0.1.0 gives the same extension as a fresh
+# install of the current version: the same member objects, and the same
+# statement over the data loaded before the upgrade.
+set -euo pipefail
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+old=wwva_upgrade_old
+new=wwva_upgrade_new
+work=$(mktemp -d)
+trap 'rm -rf "$work"; "$PG_BIN/dropdb" --if-exists "$old"; "$PG_BIN/dropdb" --if-exists "$new"' EXIT
+
+psql_q() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+load_data() {
+    psql_q -d "$1" <<'SQL'
+INSERT INTO wwva.me (me_id, timezone) VALUES ('a', 'Asia/Shanghai'), ('b', 'UTC');
+INSERT INTO wwva.period VALUES ('2016', '2016-01-01', '2017-01-01'), ('2017', '2017-01-01', '2018-01-01');
+INSERT INTO wwva.user_event (me_id, user_id, occurred_at, kind)
+SELECT (ARRAY['a', 'b'])[1 + i % 2], i % 300, '2016-01-01'::timestamptz + (i % 700) * interval '1 day',
+       (ARRAY['interaction', 'transaction', 'co_creation', 'customization'])[1 + i % 4]
+  FROM generate_series(1, 5000) AS i;
+INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, behavior, amount)
+SELECT (ARRAY['a', 'b'])[1 + i % 2], '2016-01-01'::date + i % 700, (ARRAY['hardware', 'ecosystem'])[1 + i % 2],
+       (ARRAY['revenue', 'cost'])[1 + i % 2], CASE WHEN i % 2 = 1 THEN 'variable' END, i * 1.25
+  FROM generate_series(1, 500) AS i;
+INSERT INTO wwva.sharing_rule VALUES ('a', 'team', 'total_profit', 0.1, NULL, NULL);
+SQL
+}
+
+members() {
+    psql_q -At -d "$1" -c "
+SELECT pg_describe_object(classid, objid, 0)
+  FROM pg_depend
+ WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'wwva')
+ ORDER BY 1"
+}
+
+"$PG_BIN/dropdb" --if-exists "$old"
+"$PG_BIN/dropdb" --if-exists "$new"
+"$PG_BIN/createdb" "$old"
+"$PG_BIN/createdb" "$new"
+psql_q -d "$old" -c "CREATE EXTENSION wwva VERSION '0.1.0'"
+load_data "$old"
+psql_q -At -d "$old" -c "SELECT * FROM wwva.statement" > "$work/before.txt"
+psql_q -d "$old" -c "ALTER EXTENSION wwva UPDATE"
+psql_q -d "$new" -c "CREATE EXTENSION wwva"
+load_data "$new"
+
+version=$(psql_q -At -d "$old" -c "SELECT extversion FROM pg_extension WHERE extname = 'wwva'")
+default=$(psql_q -At -d "$old" -c "SELECT default_version FROM pg_available_extensions WHERE name = 'wwva'")
+[ "$version" = "$default" ] || { echo "FAIL: updated to $version, not $default" >&2; exit 1; }
+
+members "$old" > "$work/old_members.txt"
+members "$new" > "$work/new_members.txt"
+diff -u "$work/new_members.txt" "$work/old_members.txt" || { echo "FAIL: objects differ after the upgrade" >&2; exit 1; }
+
+psql_q -At -d "$old" -c "SELECT * FROM wwva.statement" > "$work/after.txt"
+psql_q -At -d "$new" -c "SELECT * FROM wwva.statement" > "$work/fresh.txt"
+diff -u "$work/before.txt" "$work/after.txt" || { echo "FAIL: the upgrade changed the statement" >&2; exit 1; }
+diff -u "$work/fresh.txt" "$work/after.txt" || { echo "FAIL: upgraded and fresh statements differ" >&2; exit 1; }
+# the upgraded database can use what the new version added
+psql_q -d "$old" -c "SELECT wwva.allocate(100, '{1,1,1}', NULL, NULL)" > /dev/null
+echo "ok: 0.1.0 -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects)"
