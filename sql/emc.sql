@@ -159,6 +159,17 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'The pool lies in [pool_floor, pool_cap]: pool_floor <= pool_cap.';
     END IF;
+    IF NEW.leading_target IS NULL
+       OR NEW.leading_target OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[])
+       OR NEW.value_added OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[])
+       OR NEW.pool_floor OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[])
+       OR NEW.pool_cap OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%" has leading target %, value added %, pool floor % and cap %; all must be finite',
+            NEW.emc_id, NEW.period_id, COALESCE(NEW.leading_target::text, 'NULL'),
+            COALESCE(NEW.value_added::text, 'NULL'), NEW.pool_floor, COALESCE(NEW.pool_cap::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Give the gate and the pool bounds as finite numbers; NULL value_added and pool_cap mean "from the ledgers" and "no cap".';
+    END IF;
     IF NEW.pool_floor IS NULL OR NEW.pool_floor OPERATOR(pg_catalog.<) 0 THEN
         RAISE EXCEPTION 'EMC "%" contract for period "%" has pool floor %, which is not >= 0',
             NEW.emc_id, NEW.period_id, COALESCE(NEW.pool_floor::text, 'NULL')
@@ -179,6 +190,33 @@ COMMENT ON FUNCTION @extschema@.emc_contract_row_check() IS
 
 CREATE TRIGGER emc_contract_row_check BEFORE INSERT OR UPDATE ON @extschema@.emc_contract
     FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_contract_row_check();
+
+CREATE FUNCTION @extschema@.emc_tier_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.threshold IS NULL
+       OR NEW.threshold OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%" has a tier at %, which is not a finite number',
+            NEW.emc_id, NEW.period_id, COALESCE(NEW.threshold::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A tier starts at a finite value added, at or above the leading target.';
+    END IF;
+    IF NEW.rate IS NULL OR NEW.rate OPERATOR(pg_catalog.<) 0
+       OR NEW.rate OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%": tier at % has rate %, which is not a finite number >= 0',
+            NEW.emc_id, NEW.period_id, NEW.threshold, COALESCE(NEW.rate::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A tier''s rate is the pool''s share of the value added in that tier, e.g. 0.20.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.emc_tier_check() IS
+'Trigger: rejects a wwva.emc_tier row with a non-finite threshold or a negative or non-finite rate, naming the EMC and period.';
+
+CREATE TRIGGER emc_tier_check BEFORE INSERT OR UPDATE ON @extschema@.emc_tier
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_tier_check();
 
 -- The rules that span rows: members' lower limits must fit in every pool
 -- floor, and no tier may start below its contract's gate.  They are checked
