@@ -46,3 +46,9 @@ sql/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_0_1_0_SOURCES) wwva.contro
 	( echo '-- complain if script is sourced in psql, rather than via ALTER EXTENSION'; \
 	  printf '%s\n' '\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
 	  for f in $(UPGRADE_0_1_0_SOURCES); do echo; echo "-- source: $$f"; cat $$f; done ) > $@
+
+# The side-by-side statement benchmark (bare scans, plain SQL, wwva) on a
+# throwaway cluster; WWVA_BENCH_SCALE=1 is 10M events and 2M postings.
+.PHONY: bench
+bench:
+	test/bench/bench.sh
