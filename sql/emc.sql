@@ -153,12 +153,6 @@ CREATE FUNCTION @extschema@.emc_contract_row_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NEW.pool_floor OPERATOR(pg_catalog.>) NEW.pool_cap THEN
-        RAISE EXCEPTION 'EMC "%" contract for period "%" has pool floor % above pool cap %',
-            NEW.emc_id, NEW.period_id, NEW.pool_floor, NEW.pool_cap
-            USING ERRCODE = 'check_violation',
-                  HINT = 'The pool lies in [pool_floor, pool_cap]: pool_floor <= pool_cap.';
-    END IF;
     IF NEW.leading_target IS NULL
        OR NEW.leading_target OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[])
        OR NEW.value_added OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[])
@@ -169,6 +163,12 @@ BEGIN
             COALESCE(NEW.value_added::text, 'NULL'), NEW.pool_floor, COALESCE(NEW.pool_cap::text, 'NULL')
             USING ERRCODE = 'check_violation',
                   HINT = 'Give the gate and the pool bounds as finite numbers; NULL value_added and pool_cap mean "from the ledgers" and "no cap".';
+    END IF;
+    IF NEW.pool_floor OPERATOR(pg_catalog.>) NEW.pool_cap THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%" has pool floor % above pool cap %',
+            NEW.emc_id, NEW.period_id, NEW.pool_floor, NEW.pool_cap
+            USING ERRCODE = 'check_violation',
+                  HINT = 'The pool lies in [pool_floor, pool_cap]: pool_floor <= pool_cap.';
     END IF;
     IF NEW.pool_floor IS NULL OR NEW.pool_floor OPERATOR(pg_catalog.<) 0 THEN
         RAISE EXCEPTION 'EMC "%" contract for period "%" has pool floor %, which is not >= 0',
@@ -228,24 +228,47 @@ AS $$
 DECLARE
     bad record;
 BEGIN
-    SELECT c.period_id, c.pool_floor, s.lower_total, s.members INTO bad
+    -- Shares have share_scale digits, so limits count as the split uses
+    -- them: lower limits rounded up, upper limits and the floor rounded down.
+    SELECT c.period_id, c.share_scale, m.member_id, m.lower_limit, m.upper_limit INTO bad
+      FROM @extschema@.emc_contract c
+      JOIN @extschema@.emc_member m ON m.emc_id OPERATOR(pg_catalog.=) c.emc_id
+     WHERE c.emc_id OPERATOR(pg_catalog.=) emc
+       AND pg_catalog.ceil(m.lower_limit OPERATOR(pg_catalog.*) pg_catalog.power(10::numeric, c.share_scale))
+           OPERATOR(pg_catalog.>)
+           pg_catalog.floor(m.upper_limit OPERATOR(pg_catalog.*) pg_catalog.power(10::numeric, c.share_scale))
+     ORDER BY c.period_id, m.member_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%": member "%" has limits [%, %], which hold no amount with % decimals',
+            emc, bad.period_id, bad.member_id, bad.lower_limit, bad.upper_limit, bad.share_scale
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Shares are rounded to the contract''s share_scale: give limits in whole minor units.';
+    END IF;
+
+    SELECT c.period_id, c.pool_floor, c.share_scale, s.lower_total, s.members INTO bad
       FROM @extschema@.emc_contract c
       CROSS JOIN LATERAL (
-            SELECT pg_catalog.sum(m.lower_limit) AS lower_total,
+            SELECT pg_catalog.sum(pg_catalog.ceil(m.lower_limit OPERATOR(pg_catalog.*)
+                                                  pg_catalog.power(10::numeric, c.share_scale)))
+                   AS lower_total,
                    pg_catalog.string_agg(pg_catalog.format('"%s" %s', m.member_id, m.lower_limit), ', '
                                          ORDER BY m.member_id) AS members
               FROM @extschema@.emc_member m
              WHERE m.emc_id OPERATOR(pg_catalog.=) c.emc_id
                AND m.lower_limit OPERATOR(pg_catalog.>) 0) s
      WHERE c.emc_id OPERATOR(pg_catalog.=) emc
-       AND s.lower_total OPERATOR(pg_catalog.>) c.pool_floor
+       AND s.lower_total OPERATOR(pg_catalog.>)
+           pg_catalog.floor(c.pool_floor OPERATOR(pg_catalog.*) pg_catalog.power(10::numeric, c.share_scale))
      ORDER BY c.period_id
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'EMC "%" contract for period "%": members'' lower limits add up to %, more than the pool floor % (members %)',
-            emc, bad.period_id, bad.lower_total, bad.pool_floor, bad.members
+            emc, bad.period_id,
+            pg_catalog.round(bad.lower_total OPERATOR(pg_catalog./) pg_catalog.power(10::numeric, bad.share_scale), bad.share_scale),
+            bad.pool_floor, bad.members
             USING ERRCODE = 'check_violation',
-                  HINT = 'Raise the pool floor to at least the sum of the lower limits, or lower the members'' limits.';
+                  HINT = 'Raise the pool floor to at least the sum of the lower limits (rounded up to the share scale), or lower the members'' limits.';
     END IF;
 
     SELECT t.period_id, t.threshold, c.leading_target INTO bad
@@ -292,6 +315,37 @@ CREATE CONSTRAINT TRIGGER emc_contract_contract_check
 CREATE CONSTRAINT TRIGGER emc_tier_contract_check
     AFTER INSERT OR UPDATE ON @extschema@.emc_tier DEFERRABLE INITIALLY IMMEDIATE
     FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_check_trigger();
+
+-- An ME that is an EMC member cannot vanish or change its id under it.
+CREATE FUNCTION @extschema@.me_emc_member_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    membership record;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' OR NEW.me_id IS DISTINCT FROM OLD.me_id THEN
+        SELECT m.emc_id INTO membership
+          FROM @extschema@.emc_member m
+         WHERE m.kind OPERATOR(pg_catalog.=) 'me' AND m.member_id OPERATOR(pg_catalog.=) OLD.me_id
+         ORDER BY m.emc_id
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'ME "%" is member "%" of EMC "%"', OLD.me_id, OLD.me_id, membership.emc_id
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'Remove the ME from wwva.emc_member first.';
+        END IF;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.me_emc_member_check() IS
+'Trigger: keeps an ME that is an EMC member (kind ''me'') from being deleted or renamed.';
+
+CREATE TRIGGER me_emc_member_check BEFORE UPDATE OF me_id OR DELETE ON @extschema@.me
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.me_emc_member_check();
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.emc', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.emc_member', '');

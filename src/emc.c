@@ -74,11 +74,16 @@ power_of_ten(int scale)
 	return numeric_call2(numeric_power, int64_to_numeric(10), int64_to_numeric(scale));
 }
 
-/* units / 10^scale, displayed with exactly scale digits */
+/*
+ * units x 10^-scale, displayed with exactly scale digits.  A multiplication
+ * by the exact minor unit, never a division: division would round past 16
+ * significant digits.
+ */
 static Numeric
-from_units(Numeric units, Numeric unit_factor, int scale)
+from_units(Numeric units, int scale)
 {
-	Numeric		value = numeric_call2(numeric_div, units, unit_factor);
+	Numeric		minor_unit = numeric_from_text(psprintf("1e-%d", scale));
+	Numeric		value = numeric_times(units, minor_unit);
 
 	return DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(value),
 											   Int32GetDatum(scale)));
@@ -94,13 +99,25 @@ require_finite_argument(Numeric value, const char *function_name, const char *wh
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: %s[%d] is %s", function_name, what, position,
 							numeric_is_nan(value) ? "NaN" : "infinite"),
-					 errhint("Every %s must be a finite number.", what)));
+					 errhint("Every element of %s must be a finite number.", what)));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: %s is %s", function_name, what,
 						numeric_is_nan(value) ? "NaN" : "infinite"),
 				 errhint("Pass a finite %s.", what)));
 	}
+}
+
+static void
+require_finite_member_value(Numeric value, const char *function_name, const char *what,
+							const char *member)
+{
+	if (!numeric_is_finite(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: %s of %s is %s", function_name, what, member,
+						numeric_is_nan(value) ? "NaN" : "infinite"),
+				 errhint("Weights and limits must be finite numbers; use NULL for no upper limit.")));
 }
 
 /* ---------------------------------------------------------------------
@@ -182,10 +199,19 @@ wwva_share_pool(PG_FUNCTION_ARGS)
 							fn, i + 1, numeric_to_text(thresholds[i]), i, numeric_to_text(thresholds[i - 1])),
 					 errhint("Tier thresholds must be strictly increasing (floor, bid line, grab target, ...).")));
 	}
-	if (!PG_ARGISNULL(4))
-		require_finite_argument(PG_GETARG_NUMERIC(4), fn, "pool_floor", 0);
-	if (!PG_ARGISNULL(5))
-		require_finite_argument(PG_GETARG_NUMERIC(5), fn, "pool_cap", 0);
+	for (int arg = 4; arg <= 5; arg++)
+	{
+		const char *what = arg == 4 ? "pool_floor" : "pool_cap";
+
+		if (PG_ARGISNULL(arg))
+			continue;
+		require_finite_argument(PG_GETARG_NUMERIC(arg), fn, what, 0);
+		if (numeric_is_negative(PG_GETARG_NUMERIC(arg)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: %s %s is negative", fn, what, numeric_to_text(PG_GETARG_NUMERIC(arg))),
+					 errhint("The pool's bounds are 0 or more; NULL means no bound.")));
+	}
 	if (!PG_ARGISNULL(4) && !PG_ARGISNULL(5) &&
 		numeric_compare(PG_GETARG_NUMERIC(4), PG_GETARG_NUMERIC(5)) > 0)
 		ereport(ERROR,
@@ -293,7 +319,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 
 		m->position = i;
 		m->weight = weights[i];
-		require_finite_argument(m->weight, fn, "weights", i + 1);
+		require_finite_member_value(m->weight, fn, "weight", describe(describe_context, i));
 		if (numeric_is_negative(m->weight))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -303,7 +329,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 		m->lower = numeric_zero();
 		if (lower && lower[i])
 		{
-			require_finite_argument(lower[i], fn, "lower", i + 1);
+			require_finite_member_value(lower[i], fn, "lower limit", describe(describe_context, i));
 			if (numeric_is_negative(lower[i]))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -316,7 +342,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 		m->upper = NULL;
 		if (upper && upper[i])
 		{
-			require_finite_argument(upper[i], fn, "upper", i + 1);
+			require_finite_member_value(upper[i], fn, "upper limit", describe(describe_context, i));
 			m->upper = numeric_call1(numeric_floor, numeric_times(upper[i], unit_factor));
 			if (numeric_compare(m->lower, m->upper) > 0)
 				ereport(ERROR,
@@ -334,14 +360,14 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 	if (numeric_compare(pool_units, numeric_zero()) == 0)
 	{
 		for (int i = 0; i < n; i++)
-			shares[i] = from_units(numeric_zero(), unit_factor, scale);
+			shares[i] = from_units(numeric_zero(), scale);
 		return;
 	}
 	if (numeric_compare(lower_total, pool_units) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: lower limits add up to %s, more than the pool %s", fn,
-						numeric_to_text(from_units(lower_total, unit_factor, scale)), numeric_to_text(pool)),
+						numeric_to_text(from_units(lower_total, scale)), numeric_to_text(pool)),
 				 errhint("Lower the members' lower limits or raise the pool floor to at least their sum.")));
 
 	/* 1. water-filling */
@@ -454,7 +480,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 		}
 	}
 	for (int i = 0; i < n; i++)
-		shares[i] = from_units(members[i].units, unit_factor, scale);
+		shares[i] = from_units(members[i].units, scale);
 }
 
 static char *

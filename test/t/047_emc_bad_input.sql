@@ -46,13 +46,13 @@ SELECT throws_ok($$INSERT INTO wwva.emc_member VALUES ('t_emc', 'p', 'partner', 
                  '23514', 'EMC "t_emc" member "p" has limits [0, Infinity]; both must be finite and the lower >= 0',
                  'infinite upper limit');
 SELECT throws_ok($$INSERT INTO wwva.emc_member VALUES ('t_emc', 'p', 'partner', 1, 45, NULL)$$,
-                 '23514', 'EMC "t_emc" contract for period "t_2030": members'' lower limits add up to 55, more than the pool floor 50 (members "p" 45, "t_leader" 10)',
+                 '23514', 'EMC "t_emc" contract for period "t_2030": members'' lower limits add up to 55.00, more than the pool floor 50 (members "p" 45, "t_leader" 10)',
                  'a new member whose lower limit pushes the sum over the pool floor');
 SELECT throws_ok($$UPDATE wwva.emc_member SET lower_limit = 60 WHERE member_id = 't_leader'$$,
-                 '23514', 'EMC "t_emc" contract for period "t_2030": members'' lower limits add up to 60, more than the pool floor 50 (members "t_leader" 60)',
+                 '23514', 'EMC "t_emc" contract for period "t_2030": members'' lower limits add up to 60.00, more than the pool floor 50 (members "t_leader" 60)',
                  'raising a lower limit above the pool floor');
 SELECT throws_ok($$UPDATE wwva.emc_contract SET pool_floor = 5 WHERE emc_id = 't_emc'$$,
-                 '23514', 'EMC "t_emc" contract for period "t_2030": members'' lower limits add up to 10, more than the pool floor 5 (members "t_leader" 10)',
+                 '23514', 'EMC "t_emc" contract for period "t_2030": members'' lower limits add up to 10.00, more than the pool floor 5 (members "t_leader" 10)',
                  'lowering the pool floor below the lower limits');
 SELECT throws_ok($$INSERT INTO wwva.emc_tier VALUES ('t_emc', 't_2030', 50, 0.1)$$,
                  '23514', 'EMC "t_emc" contract for period "t_2030": tier at 50 starts below the leading target 100',
