@@ -48,6 +48,36 @@ wwva_die() {
 	exit 1
 }
 
+# wwva_parse_options KEEP_DB [ARG...]: the options every script takes.
+#   --keep     leave the cluster running; the hint names database KEEP_DB
+#   -h|--help  print the calling script's header comment
+wwva_parse_options() {
+	local keep_db="$1" arg
+	shift
+	for arg in "$@"; do
+		case "$arg" in
+		--keep)
+			WWVA_KEEP=1
+			WWVA_KEEP_DB="$keep_db"
+			;;
+		-h | --help)
+			wwva_usage
+			exit 0
+			;;
+		*)
+			wwva_usage >&2
+			wwva_die "unknown option: $arg"
+			;;
+		esac
+	done
+}
+
+# The calling script's header comment, from line 2 to the first line that
+# is not a comment.
+wwva_usage() {
+	awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$0"
+}
+
 # Run a command as root: directly when we are root, else through sudo.
 wwva_as_root() {
 	if [ "$(id -u)" -eq 0 ]; then

@@ -16,26 +16,7 @@ set -euo pipefail
 # shellcheck source=test/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-	sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-}
-
-for arg in "$@"; do
-	case "$arg" in
-	--keep)
-		WWVA_KEEP=1
-		WWVA_KEEP_DB=wwva_tap
-		;;
-	-h | --help)
-		usage
-		exit 0
-		;;
-	*)
-		usage >&2
-		wwva_die "unknown option: $arg"
-		;;
-	esac
-done
+wwva_parse_options wwva_tap "$@"
 
 PASSED=0
 FAILED=0
