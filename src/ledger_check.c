@@ -47,8 +47,9 @@ typedef struct CheckState
 /* The state of the trigger call in progress (triggers do not nest here). */
 static CheckState *current_state;
 
-static TriggerData *
-row_trigger_data(FunctionCallInfo fcinfo, const char *name)
+/* The row a BEFORE INSERT OR UPDATE row trigger checks: the new version. */
+static HeapTuple
+checked_row(FunctionCallInfo fcinfo, const char *name, Relation *rel)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
@@ -60,7 +61,8 @@ row_trigger_data(FunctionCallInfo fcinfo, const char *name)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s must be a BEFORE INSERT OR UPDATE row trigger", name),
 				 errhint("The extension creates this trigger itself; do not attach the function elsewhere.")));
-	return trigdata;
+	*rel = trigdata->tg_relation;
+	return TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 }
 
 static CheckState *
@@ -191,11 +193,10 @@ event_row_name(HeapTuple tuple, TupleDesc desc)
 Datum
 wwva_ledger_check(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = row_trigger_data(fcinfo, "wwva.ledger_check");
-	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
-		trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	CheckState *state = check_state(fcinfo, trigdata->tg_relation);
+	Relation	rel;
+	HeapTuple	tuple = checked_row(fcinfo, "wwva.ledger_check", &rel);
+	TupleDesc	desc = RelationGetDescr(rel);
+	CheckState *state = check_state(fcinfo, rel);
 	text	   *me_id = text_column(tuple, desc, "me_id");
 	text	   *stream = text_column(tuple, desc, "stream");
 	text	   *kind = text_column(tuple, desc, "kind");
@@ -253,11 +254,10 @@ wwva_ledger_check(PG_FUNCTION_ARGS)
 Datum
 wwva_user_event_check(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = row_trigger_data(fcinfo, "wwva.user_event_check");
-	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
-		trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	CheckState *state = check_state(fcinfo, trigdata->tg_relation);
+	Relation	rel;
+	HeapTuple	tuple = checked_row(fcinfo, "wwva.user_event_check", &rel);
+	TupleDesc	desc = RelationGetDescr(rel);
+	CheckState *state = check_state(fcinfo, rel);
 	text	   *me_id = text_column(tuple, desc, "me_id");
 	text	   *kind = text_column(tuple, desc, "kind");
 	bool		isnull;
