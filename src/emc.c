@@ -67,22 +67,21 @@ numeric_is_negative(Numeric a)
 	return numeric_compare(a, numeric_zero()) < 0;
 }
 
-/* 10^scale, exact */
+/* 10^exponent, exact for any exponent, negative ones included */
 static Numeric
-power_of_ten(int scale)
+power_of_ten(int exponent)
 {
-	return numeric_call2(numeric_power, int64_to_numeric(10), int64_to_numeric(scale));
+	return numeric_from_text(psprintf("1e%d", exponent));
 }
 
 /*
- * units x 10^-scale, displayed with exactly scale digits.  A multiplication
- * by the exact minor unit, never a division: division would round past 16
+ * units x minor_unit (10^-scale), displayed with exactly scale digits.  A
+ * multiplication, never a division: division would round past 16
  * significant digits.
  */
 static Numeric
-from_units(Numeric units, int scale)
+from_units(Numeric units, Numeric minor_unit, int scale)
 {
-	Numeric		minor_unit = numeric_from_text(psprintf("1e-%d", scale));
 	Numeric		value = numeric_times(units, minor_unit);
 
 	return DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(value),
@@ -291,6 +290,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 		   const char *fn)
 {
 	Numeric		unit_factor;
+	Numeric		minor_unit;
 	Numeric		pool_units;
 	Numeric		lower_total;
 	Numeric		remaining = NULL;
@@ -311,6 +311,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 				 errhint("A share pool is 0 or more; below the gate it is 0.")));
 
 	unit_factor = power_of_ten(scale);
+	minor_unit = power_of_ten(-scale);
 	pool_units = numeric_call1(numeric_floor, numeric_times(pool, unit_factor));
 	lower_total = numeric_zero();
 	for (int i = 0; i < n; i++)
@@ -360,14 +361,14 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 	if (numeric_compare(pool_units, numeric_zero()) == 0)
 	{
 		for (int i = 0; i < n; i++)
-			shares[i] = from_units(numeric_zero(), scale);
+			shares[i] = from_units(numeric_zero(), minor_unit, scale);
 		return;
 	}
 	if (numeric_compare(lower_total, pool_units) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: lower limits add up to %s, more than the pool %s", fn,
-						numeric_to_text(from_units(lower_total, scale)), numeric_to_text(pool)),
+						numeric_to_text(from_units(lower_total, minor_unit, scale)), numeric_to_text(pool)),
 				 errhint("Lower the members' lower limits or raise the pool floor to at least their sum.")));
 
 	/* 1. water-filling */
@@ -480,7 +481,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 		}
 	}
 	for (int i = 0; i < n; i++)
-		shares[i] = from_units(members[i].units, scale);
+		shares[i] = from_units(members[i].units, minor_unit, scale);
 }
 
 static char *
