@@ -2,25 +2,30 @@ EXTENSION = wwva
 EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
 
 MODULE_big = wwva
-OBJS = src/wwva.o src/calendar.o src/ledger_check.o src/money.o src/ledger_agg.o \
-       src/user_agg.o src/emc.o
+OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/money.o \
+       src/exact_sum.o src/ledger_agg.o src/user_agg.o src/emc.o
 
 # The install script is assembled from one source per WWVA section, in
 # dependency order: ledgers and C declarations first, then the shared
 # one-pass figures, the five sections, the long-format statement, the EMC
 # contracts, and the finishing touches every script ends with.
-SQL_SOURCES = sql/ledgers.sql sql/functions.sql sql/figures.sql \
+SQL_SOURCES = sql/ledgers.sql sql/functions.sql sql/calendar.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
        sql/section5_marginal_income.sql sql/statement.sql sql/emc.sql \
        sql/finish.sql
 
-# Upgrade from 0.1.0: what 0.2.0 added (the EMC contracts).  Released
-# versions' full scripts are kept as committed files (sql/wwva--0.1.0.sql).
-UPGRADE_0_1_0_SOURCES = sql/emc.sql sql/finish.sql
+# Upgrade from 0.2.0: what 0.3.0 added (the calendar and the per-ME
+# aggregates), then the views redefined over them.  Those views are
+# extension members already, so the upgrade replaces them in place
+# (CREATE OR REPLACE VIEW); new functions are created as usual.
+# Released versions' scripts are kept as committed files.
+UPGRADE_0_2_0_SOURCES = sql/calendar.sql sql/figures.sql \
+       sql/section2_value_added_sharing.sql sql/finish.sql
+UPGRADE_0_2_0_REPLACED = sql/figures.sql sql/section2_value_added_sharing.sql
 
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.1.0--$(EXTVERSION).sql
-DATA = sql/$(EXTENSION)--0.1.0.sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql
+DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.2.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
 
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 # pg_regress reads test/sql/*.sql and test/expected/*.out; test/expected links
@@ -42,10 +47,13 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) wwva.control Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $(SQL_SOURCES); do echo; echo "-- source: $$f"; cat $$f; done ) > $@
 
-sql/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_0_1_0_SOURCES) wwva.control Makefile
+sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql: $(UPGRADE_0_2_0_SOURCES) wwva.control Makefile
 	( echo '-- complain if script is sourced in psql, rather than via ALTER EXTENSION'; \
 	  printf '%s\n' '\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
-	  for f in $(UPGRADE_0_1_0_SOURCES); do echo; echo "-- source: $$f"; cat $$f; done ) > $@
+	  for f in $(UPGRADE_0_2_0_SOURCES); do echo; echo "-- source: $$f"; \
+	    if echo " $(UPGRADE_0_2_0_REPLACED) " | grep -q " $$f "; then \
+	      sed -e 's/^CREATE VIEW/CREATE OR REPLACE VIEW/' $$f; \
+	    else cat $$f; fi; done ) > $@
 
 # The side-by-side statement benchmark (bare scans, plain SQL, wwva) on a
 # throwaway cluster; WWVA_BENCH_SCALE=1 is 10M events and 2M postings.

@@ -1,11 +1,12 @@
 -- ===========================================================================
 -- Period assignment and the one-pass figures every section reads.
 --
--- Each large table is read once: wwva.ledger by wwva.ledger_totals grouped
--- by ME and period, wwva.user_event by wwva.user_resource_counts grouped by
--- ME.  Period boundaries reach the aggregation as two constant arrays, so
--- the per-ME work needs no join to wwva.period and can run where the ME's
--- rows live.  The section views and wwva.statement pick columns from here.
+-- Each large table is read once, by one aggregate over all its rows:
+-- wwva.ledger by the per-ME wwva.ledger_totals, wwva.user_event by the
+-- per-ME wwva.user_resource_counts.  Periods, settings and time zones reach
+-- them as one constant wwva.calendar, so there is no join per row and the
+-- per-ME work can run where the ME's rows live.  The section views and
+-- wwva.statement pick columns from here.
 -- ===========================================================================
 
 -- ---------------------------------------------------------------------------
@@ -58,9 +59,8 @@ SELECT 'user_event'::text,
        NULL::numeric
   FROM @extschema@.user_event e
   JOIN @extschema@.me m ON m.me_id = e.me_id
- WHERE @extschema@.period_index((e.occurred_at AT TIME ZONE m.timezone)::date,
-                                (SELECT b.starts FROM @extschema@.period_bounds b),
-                                (SELECT b.ends FROM @extschema@.period_bounds b)) IS NULL;
+ WHERE @extschema@.event_period(e.me_id, e.occurred_at,
+                                (SELECT @extschema@.current_calendar())) IS NULL;
 COMMENT ON VIEW @extschema@.unassigned IS
 'Ledger postings and user events whose date falls in no period: they count in no statement until a period covers them.';
 COMMENT ON COLUMN @extschema@.unassigned.source IS '''ledger'' or ''user_event''.';
@@ -75,22 +75,18 @@ COMMENT ON COLUMN @extschema@.unassigned.amount IS 'Amount of a posting; NULL fo
 -- One pass per table
 -- ---------------------------------------------------------------------------
 CREATE VIEW @extschema@.money_figures AS
-SELECT s.me_id,
-       s.period_no,
-       (s.totals).hardware_revenue,
-       (s.totals).hardware_cost,
-       (s.totals).hardware_variable_cost,
-       (s.totals).ecosystem_revenue,
-       (s.totals).ecosystem_cost,
-       (s.totals).ecosystem_variable_cost
-  FROM (SELECT l.me_id,
-               @extschema@.period_index(l.booked_on,
-                                        (SELECT b.starts FROM @extschema@.period_bounds b),
-                                        (SELECT b.ends FROM @extschema@.period_bounds b)) AS period_no,
-               @extschema@.ledger_totals(l.stream, l.kind, l.behavior, l.amount) AS totals
-          FROM @extschema@.ledger l
-         GROUP BY 1, 2) s
- WHERE s.period_no IS NOT NULL;
+SELECT t.me_id,
+       t.period_no,
+       t.hardware_revenue,
+       t.hardware_cost,
+       t.hardware_variable_cost,
+       t.ecosystem_revenue,
+       t.ecosystem_cost,
+       t.ecosystem_variable_cost
+  FROM (SELECT @extschema@.ledger_totals(l.me_id, l.booked_on, l.stream, l.kind, l.behavior,
+                                         l.amount, (SELECT @extschema@.current_calendar())) AS totals
+          FROM @extschema@.ledger l) s
+ CROSS JOIN LATERAL pg_catalog.unnest(s.totals) t;
 COMMENT ON VIEW @extschema@.money_figures IS
 'Money sums per ME and period from one pass of wwva.ledger_totals over wwva.ledger; only pairs with postings.';
 COMMENT ON COLUMN @extschema@.money_figures.me_id IS 'ME.';
@@ -103,23 +99,16 @@ COMMENT ON COLUMN @extschema@.money_figures.ecosystem_cost IS 'Sum of ecosystem 
 COMMENT ON COLUMN @extschema@.money_figures.ecosystem_variable_cost IS 'Sum of variable ecosystem cost postings.';
 
 CREATE VIEW @extschema@.user_figures AS
-SELECT s.me_id,
+SELECT c.me_id,
        c.period_no,
        c.interactive_users,
        c.active_users,
        c.lifetime_users,
        c.user_makers
-  FROM (SELECT e.me_id,
-               @extschema@.user_resource_counts(
-                   e.user_id, e.kind,
-                   @extschema@.period_index((e.occurred_at AT TIME ZONE m.timezone)::date,
-                                            (SELECT b.starts FROM @extschema@.period_bounds b),
-                                            (SELECT b.ends FROM @extschema@.period_bounds b)),
-                   m.active_min_transactions, m.lifetime_periods) AS per_period
-          FROM @extschema@.user_event e
-          JOIN @extschema@.me m ON m.me_id = e.me_id
-         GROUP BY e.me_id) s
- CROSS JOIN LATERAL unnest(s.per_period) c;
+  FROM (SELECT @extschema@.user_resource_counts(e.me_id, e.user_id, e.kind, e.occurred_at,
+                                                (SELECT @extschema@.current_calendar())) AS counts
+          FROM @extschema@.user_event e) s
+ CROSS JOIN LATERAL pg_catalog.unnest(s.counts) c;
 COMMENT ON VIEW @extschema@.user_figures IS
 'Section 1 counts per ME and period from one pass of wwva.user_resource_counts over wwva.user_event; only pairs with events.';
 COMMENT ON COLUMN @extschema@.user_figures.me_id IS 'ME.';
@@ -130,82 +119,71 @@ COMMENT ON COLUMN @extschema@.user_figures.lifetime_users IS 'Active users activ
 COMMENT ON COLUMN @extschema@.user_figures.user_makers IS 'Count of customization events.';
 
 -- ---------------------------------------------------------------------------
--- Sharing rules: the base a rule applies its rate to
+-- A party's share under its rule, 0 when it has none
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION @extschema@.sharing_base(base text, hardware_profit numeric,
-                                         ecosystem_profit numeric, total_profit_target numeric)
+CREATE FUNCTION @extschema@.rule_share(rule @extschema@.sharing_rule, hardware_profit numeric,
+                                       ecosystem_profit numeric, total_profit_target numeric)
 RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 SELECT CASE
-         WHEN base OPERATOR(pg_catalog.=) 'total_profit'
-           THEN hardware_profit OPERATOR(pg_catalog.+) ecosystem_profit
-         WHEN base OPERATOR(pg_catalog.=) 'ecosystem_profit' THEN ecosystem_profit
-         WHEN base OPERATOR(pg_catalog.=) 'hardware_profit' THEN hardware_profit
-         WHEN base OPERATOR(pg_catalog.=) 'excess_over_target'
-           THEN (hardware_profit OPERATOR(pg_catalog.+) ecosystem_profit)
-                OPERATOR(pg_catalog.-) total_profit_target
+         WHEN (rule).party IS NULL THEN 0
+         ELSE @extschema@.sharing_amount(
+                  @extschema@.sharing_base((rule).base, hardware_profit, ecosystem_profit,
+                                           total_profit_target),
+                  (rule).rate, (rule).floor, (rule).cap)
        END
 $$;
-COMMENT ON FUNCTION @extschema@.sharing_base(text, numeric, numeric, numeric) IS
-'The amount a sharing rule''s rate applies to: total, ecosystem or hardware profit, or total profit above its target (NULL without a target).';
+COMMENT ON FUNCTION @extschema@.rule_share(@extschema@.sharing_rule, numeric, numeric, numeric) IS
+'A party''s payout (lines 2d-2f) under its wwva.sharing_rule row for the given profits; 0 when the party has no rule (a NULL row).';
 
 -- ---------------------------------------------------------------------------
 -- Every ME x every period, with sections 2 and 3 and the money of section 4
 -- ---------------------------------------------------------------------------
 CREATE VIEW @extschema@.profit_figures AS
-SELECT g.me_id,
-       g.period_id,
-       g.period_no,
-       g.currency,
-       g.hardware_revenue,
-       g.ecosystem_revenue,
-       g.hardware_revenue + g.ecosystem_revenue AS total_revenue,
-       g.hardware_cost,
-       g.hardware_variable_cost,
-       g.ecosystem_cost,
-       g.ecosystem_variable_cost,
-       g.hardware_cost + g.ecosystem_cost AS total_cost,
-       g.hardware_revenue - g.hardware_cost AS hardware_profit,
-       g.ecosystem_revenue - g.ecosystem_cost AS ecosystem_profit,
-       (g.hardware_revenue - g.hardware_cost) + (g.ecosystem_revenue - g.ecosystem_cost) AS total_profit,
-       CASE WHEN ru.me_id IS NULL THEN 0
-            ELSE @extschema@.sharing_amount(
-                     @extschema@.sharing_base(ru.base, g.hardware_revenue - g.hardware_cost,
-                                              g.ecosystem_revenue - g.ecosystem_cost, tp.value),
-                     ru.rate, ru.floor, ru.cap)
-       END AS users_share,
-       CASE WHEN ri.me_id IS NULL THEN 0
-            ELSE @extschema@.sharing_amount(
-                     @extschema@.sharing_base(ri.base, g.hardware_revenue - g.hardware_cost,
-                                              g.ecosystem_revenue - g.ecosystem_cost, tp.value),
-                     ri.rate, ri.floor, ri.cap)
-       END AS investors_share,
-       CASE WHEN rt.me_id IS NULL THEN 0
-            ELSE @extschema@.sharing_amount(
-                     @extschema@.sharing_base(rt.base, g.hardware_revenue - g.hardware_cost,
-                                              g.ecosystem_revenue - g.ecosystem_cost, tp.value),
-                     rt.rate, rt.floor, rt.cap)
-       END AS team_share
-  FROM (SELECT m.me_id,
-               c.period_id,
-               c.period_no,
-               m.currency,
-               COALESCE(f.hardware_revenue, 0) AS hardware_revenue,
-               COALESCE(f.hardware_cost, 0) AS hardware_cost,
-               COALESCE(f.hardware_variable_cost, 0) AS hardware_variable_cost,
-               COALESCE(f.ecosystem_revenue, 0) AS ecosystem_revenue,
-               COALESCE(f.ecosystem_cost, 0) AS ecosystem_cost,
-               COALESCE(f.ecosystem_variable_cost, 0) AS ecosystem_variable_cost
-          FROM @extschema@.me m
-         CROSS JOIN @extschema@.period_calendar c
-          LEFT JOIN @extschema@.money_figures f
-                 ON f.me_id = m.me_id AND f.period_no = c.period_no) g
-  LEFT JOIN @extschema@.sharing_rule ru ON ru.me_id = g.me_id AND ru.party = 'users'
-  LEFT JOIN @extschema@.sharing_rule ri ON ri.me_id = g.me_id AND ri.party = 'investors'
-  LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = g.me_id AND rt.party = 'team'
-  LEFT JOIN @extschema@.target tp
-         ON tp.me_id = g.me_id AND tp.period_id = g.period_id AND tp.item = 'total_profit';
+SELECT q.*,
+       q.users_share + q.investors_share + q.team_share AS total_sharing
+  FROM (
+        SELECT g.me_id,
+               g.period_id,
+               g.period_no,
+               g.currency,
+               g.hardware_revenue,
+               g.ecosystem_revenue,
+               g.hardware_revenue + g.ecosystem_revenue AS total_revenue,
+               g.hardware_cost,
+               g.hardware_variable_cost,
+               g.ecosystem_cost,
+               g.ecosystem_variable_cost,
+               g.hardware_cost + g.ecosystem_cost AS total_cost,
+               g.hardware_revenue - g.hardware_cost AS hardware_profit,
+               g.ecosystem_revenue - g.ecosystem_cost AS ecosystem_profit,
+               (g.hardware_revenue - g.hardware_cost) + (g.ecosystem_revenue - g.ecosystem_cost) AS total_profit,
+               @extschema@.rule_share(ru, g.hardware_revenue - g.hardware_cost,
+                                      g.ecosystem_revenue - g.ecosystem_cost, tp.value) AS users_share,
+               @extschema@.rule_share(ri, g.hardware_revenue - g.hardware_cost,
+                                      g.ecosystem_revenue - g.ecosystem_cost, tp.value) AS investors_share,
+               @extschema@.rule_share(rt, g.hardware_revenue - g.hardware_cost,
+                                      g.ecosystem_revenue - g.ecosystem_cost, tp.value) AS team_share
+          FROM (SELECT m.me_id,
+                       c.period_id,
+                       c.period_no,
+                       m.currency,
+                       COALESCE(f.hardware_revenue, 0) AS hardware_revenue,
+                       COALESCE(f.hardware_cost, 0) AS hardware_cost,
+                       COALESCE(f.hardware_variable_cost, 0) AS hardware_variable_cost,
+                       COALESCE(f.ecosystem_revenue, 0) AS ecosystem_revenue,
+                       COALESCE(f.ecosystem_cost, 0) AS ecosystem_cost,
+                       COALESCE(f.ecosystem_variable_cost, 0) AS ecosystem_variable_cost
+                  FROM @extschema@.me m
+                 CROSS JOIN @extschema@.period_calendar c
+                  LEFT JOIN @extschema@.money_figures f
+                         ON f.me_id = m.me_id AND f.period_no = c.period_no) g
+          LEFT JOIN @extschema@.sharing_rule ru ON ru.me_id = g.me_id AND ru.party = 'users'
+          LEFT JOIN @extschema@.sharing_rule ri ON ri.me_id = g.me_id AND ri.party = 'investors'
+          LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = g.me_id AND rt.party = 'team'
+          LEFT JOIN @extschema@.target tp
+                 ON tp.me_id = g.me_id AND tp.period_id = g.period_id AND tp.item = 'total_profit') q;
 COMMENT ON VIEW @extschema@.profit_figures IS
 'Every ME x period: revenues, costs, profits and sharing payouts (sections 2, 3 and the money lines of 4), from one pass over wwva.ledger.';
 COMMENT ON COLUMN @extschema@.profit_figures.me_id IS 'ME.';
@@ -226,6 +204,7 @@ COMMENT ON COLUMN @extschema@.profit_figures.total_profit IS '2c = 2a + 2b.';
 COMMENT ON COLUMN @extschema@.profit_figures.users_share IS '2d: the users'' sharing rule applied; 0 without a rule.';
 COMMENT ON COLUMN @extschema@.profit_figures.investors_share IS '2e: the investors'' sharing rule applied.';
 COMMENT ON COLUMN @extschema@.profit_figures.team_share IS '2f: the team''s sharing rule applied.';
+COMMENT ON COLUMN @extschema@.profit_figures.total_sharing IS '2g = 2d + 2e + 2f.';
 
 -- ---------------------------------------------------------------------------
 -- Everything: money, users and the per-active-user lines
@@ -245,7 +224,7 @@ SELECT p.me_id,
        p.users_share,
        p.investors_share,
        p.team_share,
-       p.users_share + p.investors_share + p.team_share AS total_sharing,
+       p.total_sharing,
        p.hardware_revenue,
        p.ecosystem_revenue,
        p.total_revenue,

@@ -135,3 +135,24 @@ COMMENT ON FUNCTION @extschema@.user_counts_combine(internal, internal) IS 'Supp
 COMMENT ON FUNCTION @extschema@.user_counts_serialize(internal) IS 'Support function of the wwva.user_resource_counts aggregate.';
 COMMENT ON FUNCTION @extschema@.user_counts_deserialize(bytea, internal) IS 'Support function of the wwva.user_resource_counts aggregate; validates its input.';
 COMMENT ON FUNCTION @extschema@.user_counts_final(internal) IS 'Support function of the wwva.user_resource_counts aggregate.';
+
+-- ---------------------------------------------------------------------------
+-- Sharing rules: the base a rule applies its rate to
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.sharing_base(base text, hardware_profit numeric,
+                                         ecosystem_profit numeric, total_profit_target numeric)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE
+         WHEN base OPERATOR(pg_catalog.=) 'total_profit'
+           THEN hardware_profit OPERATOR(pg_catalog.+) ecosystem_profit
+         WHEN base OPERATOR(pg_catalog.=) 'ecosystem_profit' THEN ecosystem_profit
+         WHEN base OPERATOR(pg_catalog.=) 'hardware_profit' THEN hardware_profit
+         WHEN base OPERATOR(pg_catalog.=) 'excess_over_target'
+           THEN (hardware_profit OPERATOR(pg_catalog.+) ecosystem_profit)
+                OPERATOR(pg_catalog.-) total_profit_target
+       END
+$$;
+COMMENT ON FUNCTION @extschema@.sharing_base(text, numeric, numeric, numeric) IS
+'The amount a sharing rule''s rate applies to: total, ecosystem or hardware profit, or total profit above its target (NULL without a target).';

@@ -10,7 +10,7 @@ SELECT p.me_id,
        p.users_share,
        p.investors_share,
        p.team_share,
-       p.users_share + p.investors_share + p.team_share AS total_sharing
+       p.total_sharing
   FROM @extschema@.profit_figures p;
 COMMENT ON VIEW @extschema@.value_added_sharing IS
 'WWVA section 2, sharing of profits: one row per ME per period, amounts in the ME''s currency unit. Shares follow wwva.sharing_rule.';

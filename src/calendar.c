@@ -19,14 +19,14 @@
 PG_FUNCTION_INFO_V1(wwva_period_index);
 
 /* Boundaries of the last calendar seen by this call site. */
-typedef struct Calendar
+typedef struct PeriodBounds
 {
 	ArrayType  *starts_copy;	/* to recognise the same arrays again */
 	ArrayType  *ends_copy;
 	int			count;
 	DateADT    *starts;
 	DateADT    *ends;
-} Calendar;
+} PeriodBounds;
 
 static DateADT *
 date_array_values(ArrayType *array, const char *argument, int *count)
@@ -64,7 +64,7 @@ same_array(ArrayType *a, ArrayType *b)
 }
 
 static void
-calendar_free(Calendar *calendar)
+bounds_free(PeriodBounds *calendar)
 {
 	pfree(calendar->starts_copy);
 	pfree(calendar->ends_copy);
@@ -87,11 +87,11 @@ array_copy(ArrayType *array)
  * from the ones this call site saw last.  A calendar is cached only once it
  * is valid, so an error leaves no half-built cache behind.
  */
-static Calendar *
-calendar_for(FunctionCallInfo fcinfo, ArrayType *starts, ArrayType *ends)
+static PeriodBounds *
+bounds_for(FunctionCallInfo fcinfo, ArrayType *starts, ArrayType *ends)
 {
-	Calendar   *cached = (Calendar *) fcinfo->flinfo->fn_extra;
-	Calendar   *calendar;
+	PeriodBounds   *cached = (PeriodBounds *) fcinfo->flinfo->fn_extra;
+	PeriodBounds   *calendar;
 	MemoryContext old;
 	int			nstarts,
 				nends;
@@ -101,7 +101,7 @@ calendar_for(FunctionCallInfo fcinfo, ArrayType *starts, ArrayType *ends)
 		return cached;
 
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	calendar = palloc0(sizeof(Calendar));
+	calendar = palloc0(sizeof(PeriodBounds));
 	calendar->starts = date_array_values(starts, "starts", &nstarts);
 	calendar->ends = date_array_values(ends, "ends", &nends);
 	if (nstarts != nends)
@@ -129,7 +129,7 @@ calendar_for(FunctionCallInfo fcinfo, ArrayType *starts, ArrayType *ends)
 	MemoryContextSwitchTo(old);
 
 	if (cached != NULL)
-		calendar_free(cached);
+		bounds_free(cached);
 	fcinfo->flinfo->fn_extra = calendar;
 	return calendar;
 }
@@ -143,7 +143,7 @@ Datum
 wwva_period_index(PG_FUNCTION_ARGS)
 {
 	DateADT		day = PG_GETARG_DATEADT(0);
-	Calendar   *calendar = calendar_for(fcinfo, PG_GETARG_ARRAYTYPE_P(1),
+	PeriodBounds   *calendar = bounds_for(fcinfo, PG_GETARG_ARRAYTYPE_P(1),
 										PG_GETARG_ARRAYTYPE_P(2));
 	int			low = 0,
 				high = calendar->count;

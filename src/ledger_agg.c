@@ -1,12 +1,17 @@
 /*-------------------------------------------------------------------------
  * ledger_agg.c
- *	  wwva.ledger_totals(stream, kind, behavior, amount): every money sum a
- *	  statement needs, in one pass over the ledger.
+ *	  Every money sum a statement needs, in one pass over the ledger:
  *
- * The state holds six exact sums: revenue and cost per stream, and the
- * variable part of each stream's cost.  Partial states from parallel
- * workers (or shards) are combined by adding the sums; they travel as text
- * numerics, which numeric_in validates on the way back in.
+ *	  wwva.ledger_totals(stream, kind, behavior, amount)
+ *		the sums of the rows of a group (group by ME and period);
+ *	  wwva.ledger_totals(me_id, booked_on, stream, kind, behavior, amount,
+ *						 calendar)
+ *		the sums of every ME and period at once, with or without GROUP BY.
+ *
+ * Per ME and period there are six exact sums: revenue and cost per stream,
+ * and the variable part of each stream's cost.  Partial states from
+ * parallel workers (or shards) are combined by adding the sums; they travel
+ * as text numerics, which numeric_in validates on the way back in.
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
@@ -22,6 +27,8 @@ PG_FUNCTION_INFO_V1(wwva_ledger_totals_combine);
 PG_FUNCTION_INFO_V1(wwva_ledger_totals_serialize);
 PG_FUNCTION_INFO_V1(wwva_ledger_totals_deserialize);
 PG_FUNCTION_INFO_V1(wwva_ledger_totals_final);
+PG_FUNCTION_INFO_V1(wwva_me_ledger_totals_transition);
+PG_FUNCTION_INFO_V1(wwva_me_ledger_totals_final);
 
 /* Order of the sums, which is also the column order of wwva.ledger_totals. */
 typedef enum LedgerSum
@@ -35,45 +42,86 @@ typedef enum LedgerSum
 	LEDGER_SUMS
 } LedgerSum;
 
-#define LEDGER_STATE_MAGIC 0x57564C31	/* "WVL1" */
+#define LEDGER_STATE_MAGIC 0x57564C32	/* "WVL2" */
+#define MAX_PERIOD_NO	1000000
 
-typedef struct LedgerState
+typedef struct LedgerSums
 {
 	ExactSum	sums[LEDGER_SUMS];
+} LedgerSums;
+
+typedef struct LedgerMe
+{
+	char	   *me_id;			/* NULL until the ME has a row */
+	int			me_id_len;
+	int32		nperiods;
+	LedgerSums **periods;		/* periods[i]: period number i + 1, or NULL */
+} LedgerMe;
+
+/*
+ * The state of both aggregates: MEs in me_id order.  The per-group form has
+ * one ME with an empty id and one period.
+ */
+typedef struct LedgerState
+{
+	int			nmes;
+	LedgerMe   *mes;
+	uint64		calendar_hash;
+	int			last_me;
 } LedgerState;
 
 static LedgerState *
-ledger_state_new(MemoryContext context)
+ledger_state_new(MemoryContext context, int nmes)
 {
-	return (LedgerState *) MemoryContextAllocZero(context, sizeof(LedgerState));
+	LedgerState *state = MemoryContextAllocZero(context, sizeof(LedgerState));
+
+	state->nmes = nmes;
+	state->mes = MemoryContextAllocZero(context, sizeof(LedgerMe) * Max(nmes, 1));
+	return state;
+}
+
+static void
+ledger_me_init(LedgerMe *me, const char *me_id, int me_id_len, int32 nperiods,
+			   MemoryContext context)
+{
+	me->me_id = MemoryContextAlloc(context, me_id_len + 1);
+	memcpy(me->me_id, me_id, me_id_len);
+	me->me_id[me_id_len] = '\0';
+	me->me_id_len = me_id_len;
+	me->nperiods = nperiods;
+	me->periods = MemoryContextAllocZero(context, sizeof(LedgerSums *) * Max(nperiods, 1));
+}
+
+static LedgerSums *
+period_sums(LedgerMe *me, int32 period_no, MemoryContext context)
+{
+	LedgerSums **slot = &me->periods[period_no - 1];
+
+	if (*slot == NULL)
+	{
+		*slot = MemoryContextAlloc(context, sizeof(LedgerSums));
+		for (int i = 0; i < LEDGER_SUMS; i++)
+			exact_sum_init(&(*slot)->sums[i]);
+	}
+	return *slot;
 }
 
 /*
- * Transition: add one posting.  NULL amounts are skipped, as sum() does;
- * a posting the statement cannot classify is an error naming its values.
+ * Adds one posting.  NULL amounts are skipped, as sum() does; a posting the
+ * statement cannot classify is an error naming its values.
  */
-Datum
-wwva_ledger_totals_transition(PG_FUNCTION_ARGS)
+static void
+add_posting(LedgerSums *sums, FunctionCallInfo fcinfo, int first_arg, MemoryContext context)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_transition");
-	LedgerState *state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
-	text	   *stream,
-			   *kind,
-			   *behavior;
-	Numeric		amount;
+	text	   *stream = PG_ARGISNULL(first_arg) ? NULL : PG_GETARG_TEXT_PP(first_arg);
+	text	   *kind = PG_ARGISNULL(first_arg + 1) ? NULL : PG_GETARG_TEXT_PP(first_arg + 1);
+	text	   *behavior = PG_ARGISNULL(first_arg + 2) ? NULL : PG_GETARG_TEXT_PP(first_arg + 2);
+	Datum		amount = PG_GETARG_DATUM(first_arg + 3);
 	bool		hardware,
 				cost,
 				variable = false;
-
-	if (state == NULL)
-		state = ledger_state_new(aggcontext);
-	if (PG_ARGISNULL(4))
-		PG_RETURN_POINTER(state);
-
-	stream = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
-	kind = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
-	behavior = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
-	amount = PG_GETARG_NUMERIC(4);
+	ExactSum   *first,
+			   *second = NULL;
 
 	if (stream != NULL && text_equals(stream, "hardware"))
 		hardware = true;
@@ -106,57 +154,246 @@ wwva_ledger_totals_transition(PG_FUNCTION_ARGS)
 							behavior ? text_for_message(behavior) : "NULL"),
 					 errhint("A cost's behavior must be 'variable' or 'fixed'.")));
 	}
-	if (!numeric_is_finite(amount))
+
+	if (!cost)
+		first = &sums->sums[hardware ? HARDWARE_REVENUE : ECOSYSTEM_REVENUE];
+	else
+	{
+		first = &sums->sums[hardware ? HARDWARE_COST : ECOSYSTEM_COST];
+		if (variable)
+			second = &sums->sums[hardware ? HARDWARE_VARIABLE_COST : ECOSYSTEM_VARIABLE_COST];
+	}
+	if (!exact_sum_add_datum(first, amount, context))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("wwva.ledger_totals: amount is %s",
-						numeric_is_nan(amount) ? "NaN" : "infinite"),
+						numeric_is_nan(DatumGetNumeric(amount)) ? "NaN" : "infinite"),
 				 errhint("Ledger amounts must be finite.")));
+	if (second != NULL)
+		(void) exact_sum_add_datum(second, amount, context);
+}
 
-	if (!cost)
-		exact_sum_add(&state->sums[hardware ? HARDWARE_REVENUE : ECOSYSTEM_REVENUE],
-					  amount, aggcontext);
-	else
+/* Transition of wwva.ledger_totals(stream, kind, behavior, amount). */
+Datum
+wwva_ledger_totals_transition(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_transition");
+	LedgerState *state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+
+	if (state == NULL)
 	{
-		exact_sum_add(&state->sums[hardware ? HARDWARE_COST : ECOSYSTEM_COST],
-					  amount, aggcontext);
-		if (variable)
-			exact_sum_add(&state->sums[hardware ? HARDWARE_VARIABLE_COST : ECOSYSTEM_VARIABLE_COST],
-						  amount, aggcontext);
+		state = ledger_state_new(aggcontext, 1);
+		ledger_me_init(&state->mes[0], "", 0, 1, aggcontext);
+		(void) period_sums(&state->mes[0], 1, aggcontext);
 	}
+	if (!PG_ARGISNULL(4))
+		add_posting(period_sums(&state->mes[0], 1, aggcontext), fcinfo, 1, aggcontext);
 	PG_RETURN_POINTER(state);
 }
 
+/*
+ * Transition of wwva.ledger_totals(me_id, booked_on, stream, kind, behavior,
+ * amount, calendar).  Postings dated outside every period are skipped
+ * (wwva.unassigned lists them).
+ */
+Datum
+wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.me_ledger_totals_transition");
+	LedgerState *state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	Calendar   *calendar;
+	text	   *me_id;
+	const char *id;
+	int			id_len,
+				me;
+	int32		period_no;
+
+	if (PG_ARGISNULL(7))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("wwva.ledger_totals: calendar is NULL"),
+				 errhint("Pass (SELECT wwva.current_calendar()).")));
+	calendar = calendar_for_call(fcinfo, PG_GETARG_DATUM(7));
+	if (state == NULL)
+	{
+		state = ledger_state_new(aggcontext, calendar->nmes);
+		state->calendar_hash = calendar->hash;
+	}
+	else if (state->calendar_hash != calendar->hash)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wwva.ledger_totals: the calendar changed within one aggregation"),
+				 errhint("Pass the same (SELECT wwva.current_calendar()) for every row.")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("wwva.ledger_totals: me_id is NULL"),
+				 errhint("Every posting belongs to an ME.")));
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(6))
+		PG_RETURN_POINTER(state);
+	period_no = calendar_period_of_date(calendar, PG_GETARG_DATEADT(2));
+	if (period_no == 0)
+		PG_RETURN_POINTER(state);
+
+	me_id = PG_GETARG_TEXT_PP(1);
+	id = VARDATA_ANY(me_id);
+	id_len = VARSIZE_ANY_EXHDR(me_id);
+	me = state->last_me;
+	if (me >= calendar->nmes || calendar->mes[me].me_id_len != id_len ||
+		memcmp(calendar->mes[me].me_id, id, id_len) != 0)
+	{
+		me = calendar_find_me(calendar, id, id_len);
+		if (me < 0)
+			unknown_me_error("wwva.ledger_totals", id, id_len);
+		state->last_me = me;
+	}
+	if (state->mes[me].me_id == NULL)
+		ledger_me_init(&state->mes[me], id, id_len, calendar->nperiods, aggcontext);
+	add_posting(period_sums(&state->mes[me], period_no, aggcontext), fcinfo, 3, aggcontext);
+	PG_RETURN_POINTER(state);
+}
+
+static int
+compare_ledger_me(const LedgerMe *a, const LedgerMe *b)
+{
+	int			cmp = memcmp(a->me_id, b->me_id, Min(a->me_id_len, b->me_id_len));
+
+	return cmp != 0 ? cmp : (a->me_id_len > b->me_id_len) - (a->me_id_len < b->me_id_len);
+}
+
+static void
+merge_ledger_me(LedgerMe *into, const LedgerMe *from, MemoryContext context)
+{
+	if (from->nperiods > into->nperiods)
+	{
+		into->periods = repalloc(into->periods, sizeof(LedgerSums *) * from->nperiods);
+		memset(into->periods + into->nperiods, 0,
+			   sizeof(LedgerSums *) * (from->nperiods - into->nperiods));
+		into->nperiods = from->nperiods;
+	}
+	for (int32 p = 0; p < from->nperiods; p++)
+	{
+		LedgerSums *target;
+
+		if (from->periods[p] == NULL)
+			continue;
+		target = period_sums(into, p + 1, context);
+		for (int i = 0; i < LEDGER_SUMS; i++)
+			exact_sum_merge(&target->sums[i], &from->periods[p]->sums[i], context);
+	}
+}
+
+/* Combine: ME by ME in me_id order; the second state is not modified. */
 Datum
 wwva_ledger_totals_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_combine");
 	LedgerState *state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
 	LedgerState *other = PG_ARGISNULL(1) ? NULL : (LedgerState *) PG_GETARG_POINTER(1);
+	LedgerMe   *merged;
+	int			i = 0,
+				j = 0,
+				n = 0;
 
 	if (other == NULL)
 		PG_RETURN_POINTER(state);
 	if (state == NULL)
-		state = ledger_state_new(aggcontext);
-	for (int i = 0; i < LEDGER_SUMS; i++)
-		exact_sum_merge(&state->sums[i], &other->sums[i], aggcontext);
+		state = ledger_state_new(aggcontext, 0);
+	merged = MemoryContextAllocZero(aggcontext, sizeof(LedgerMe) * Max(state->nmes + other->nmes, 1));
+	while (i < state->nmes || j < other->nmes)
+	{
+		LedgerMe   *a = i < state->nmes ? &state->mes[i] : NULL;
+		LedgerMe   *b = j < other->nmes ? &other->mes[j] : NULL;
+		int			cmp;
+
+		if ((a && a->me_id == NULL) || (b && b->me_id == NULL))
+		{
+			i += (a && a->me_id == NULL);
+			j += (b && b->me_id == NULL);
+			continue;
+		}
+		cmp = a == NULL ? 1 : b == NULL ? -1 : compare_ledger_me(a, b);
+		if (cmp <= 0)
+			merged[n] = state->mes[i++];
+		else
+		{
+			ledger_me_init(&merged[n], b->me_id, b->me_id_len, b->nperiods, aggcontext);
+			merge_ledger_me(&merged[n], b, aggcontext);
+			j++;
+		}
+		if (cmp == 0)
+		{
+			merge_ledger_me(&merged[n], b, aggcontext);
+			j++;
+		}
+		n++;
+	}
+	pfree(state->mes);
+	state->mes = merged;
+	state->nmes = n;
+	state->last_me = 0;
 	PG_RETURN_POINTER(state);
 }
 
-/* Flat form: magic, then the six sums as NUL-terminated numeric text. */
+/*
+ * Flat form: magic, number of MEs, then per ME: me_id (length, bytes),
+ * number of periods with postings, and per such period its number and the
+ * six sums as NUL-terminated numeric text.
+ */
 Datum
 wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
 {
 	LedgerState *state;
 	StringInfoData buf;
+	int32		present_mes = 0;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_serialize");
 	state = (LedgerState *) PG_GETARG_POINTER(0);
+	for (int i = 0; i < state->nmes; i++)
+		if (state->mes[i].me_id != NULL)
+			present_mes++;
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, LEDGER_STATE_MAGIC);
-	for (int i = 0; i < LEDGER_SUMS; i++)
-		pq_sendstring(&buf, numeric_to_text(exact_sum_value(&state->sums[i])));
+	pq_sendint32(&buf, present_mes);
+	for (int i = 0; i < state->nmes; i++)
+	{
+		LedgerMe   *me = &state->mes[i];
+		int32		present = 0;
+
+		if (me->me_id == NULL)
+			continue;
+		for (int32 p = 0; p < me->nperiods; p++)
+			present += me->periods[p] != NULL;
+		pq_sendint32(&buf, me->me_id_len);
+		pq_sendbytes(&buf, me->me_id, me->me_id_len);
+		pq_sendint32(&buf, present);
+		for (int32 p = 0; p < me->nperiods; p++)
+		{
+			if (me->periods[p] == NULL)
+				continue;
+			pq_sendint32(&buf, p + 1);
+			for (int s = 0; s < LEDGER_SUMS; s++)
+				pq_sendstring(&buf, numeric_to_text(exact_sum_value(&me->periods[p]->sums[s])));
+		}
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+static void
+corrupt_ledger_state(int len, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("wwva.ledger_totals_deserialize: malformed aggregate state (%d bytes): %s", len, what),
+			 errhint("Only states produced by wwva.ledger_totals_serialize of the same wwva version can be read.")));
+}
+
+static int32
+read_int32(StringInfo buf, const char *what)
+{
+	if (buf->len - buf->cursor < 4)
+		corrupt_ledger_state(buf->len, what);
+	return pq_getmsgint(buf, 4);
 }
 
 Datum
@@ -164,36 +401,76 @@ wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_deserialize");
 	StringInfoData buf;
-	LedgerState *state = ledger_state_new(aggcontext);
+	LedgerState *state;
+	int32		nmes;
 
 	state_reader_init(&buf, PG_GETARG_BYTEA_PP(0));
-	if (buf.len < (int) sizeof(uint32) || pq_getmsgint(&buf, 4) != LEDGER_STATE_MAGIC)
-		goto corrupt;
-	for (int i = 0; i < LEDGER_SUMS; i++)
+	if (read_int32(&buf, "bad header") != LEDGER_STATE_MAGIC)
+		corrupt_ledger_state(buf.len, "bad header");
+	nmes = read_int32(&buf, "bad ME count");
+	if (nmes < 0 || nmes > (buf.len - buf.cursor) / 8)
+		corrupt_ledger_state(buf.len, "bad ME count");
+	state = ledger_state_new(aggcontext, nmes);
+	for (int i = 0; i < nmes; i++)
 	{
-		const char *text_value = state_reader_string(&buf);
-		Numeric		value;
+		LedgerMe   *me = &state->mes[i];
+		int32		id_len = read_int32(&buf, "truncated ME"),
+					present,
+					previous = 0;
+		const char *id;
 
-		if (text_value == NULL)
-			goto corrupt;
-		value = numeric_from_text(text_value);
-		if (!numeric_is_finite(value))
-			goto corrupt;
-		exact_sum_add(&state->sums[i], value, aggcontext);
+		if (id_len < 0 || id_len > buf.len - buf.cursor)
+			corrupt_ledger_state(buf.len, "truncated ME");
+		id = pq_getmsgbytes(&buf, id_len);
+		present = read_int32(&buf, "truncated ME");
+		if (present < 0 || present > MAX_PERIOD_NO)
+			corrupt_ledger_state(buf.len, "bad period count");
+		ledger_me_init(me, id, id_len, 0, aggcontext);
+		if (i > 0 && compare_ledger_me(&state->mes[i - 1], me) >= 0)
+			corrupt_ledger_state(buf.len, "MEs out of order");
+		for (int32 k = 0; k < present; k++)
+		{
+			int32		period_no = read_int32(&buf, "truncated period");
+			LedgerSums *sums;
+
+			if (period_no <= previous || period_no > MAX_PERIOD_NO)
+				corrupt_ledger_state(buf.len, "bad period");
+			previous = period_no;
+			if (period_no > me->nperiods)
+			{
+				me->periods = repalloc(me->periods, sizeof(LedgerSums *) * period_no);
+				memset(me->periods + me->nperiods, 0,
+					   sizeof(LedgerSums *) * (period_no - me->nperiods));
+				me->nperiods = period_no;
+			}
+			sums = period_sums(me, period_no, aggcontext);
+			for (int s = 0; s < LEDGER_SUMS; s++)
+			{
+				const char *text_value = state_reader_string(&buf);
+				Numeric		value;
+
+				if (text_value == NULL)
+					corrupt_ledger_state(buf.len, "truncated sum");
+				value = numeric_from_text(text_value);
+				if (!numeric_is_finite(value))
+					corrupt_ledger_state(buf.len, "non-finite sum");
+				exact_sum_add(&sums->sums[s], value, aggcontext);
+			}
+		}
 	}
 	if (buf.cursor != buf.len)
-		goto corrupt;
+		corrupt_ledger_state(buf.len, "trailing bytes");
 	PG_RETURN_POINTER(state);
-
-corrupt:
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("wwva.ledger_totals_deserialize: malformed aggregate state (%d bytes)", buf.len),
-			 errhint("Only states produced by wwva.ledger_totals_serialize of the same wwva version can be read.")));
-	PG_RETURN_NULL();			/* keep the compiler quiet */
 }
 
-/* Final: the wwva.ledger_totals row; all zeros over no postings. */
+static void
+sums_values(const LedgerSums *sums, Datum *values)
+{
+	for (int i = 0; i < LEDGER_SUMS; i++)
+		values[i] = NumericGetDatum(sums ? exact_sum_value(&sums->sums[i]) : numeric_zero());
+}
+
+/* Final of the per-group form: the wwva.ledger_totals row; zeros over no postings. */
 Datum
 wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 {
@@ -201,6 +478,7 @@ wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	Datum		values[LEDGER_SUMS];
 	bool		nulls[LEDGER_SUMS] = {false};
+	LedgerSums *sums = NULL;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_final");
 	state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
@@ -209,7 +487,50 @@ wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 	desc = BlessTupleDesc(desc);
 	if (desc->natts != LEDGER_SUMS)
 		elog(ERROR, "wwva.ledger_totals has %d columns, expected %d", desc->natts, LEDGER_SUMS);
-	for (int i = 0; i < LEDGER_SUMS; i++)
-		values[i] = NumericGetDatum(state ? exact_sum_value(&state->sums[i]) : numeric_zero());
+	if (state != NULL && state->nmes > 0 && state->mes[0].nperiods > 0)
+		sums = state->mes[0].periods[0];
+	sums_values(sums, values);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/*
+ * Final of the per-ME form: an array of wwva.me_ledger_totals rows, by ME
+ * and period, for the pairs with postings.
+ */
+Datum
+wwva_me_ledger_totals_final(PG_FUNCTION_ARGS)
+{
+	LedgerState *state;
+	CompositeArrayBuilder builder;
+	int			nrows = 0,
+				capacity = 16;
+	Datum	   *rows = palloc(sizeof(Datum) * capacity);
+
+	(void) wwva_aggregate_context(fcinfo, "wwva.me_ledger_totals_final");
+	state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	composite_array_begin(&builder, fcinfo, 2 + LEDGER_SUMS, "wwva.me_ledger_totals_final");
+	for (int i = 0; state != NULL && i < state->nmes; i++)
+	{
+		LedgerMe   *me = &state->mes[i];
+
+		if (me->me_id == NULL)
+			continue;
+		for (int32 p = 0; p < me->nperiods; p++)
+		{
+			Datum		values[2 + LEDGER_SUMS];
+
+			if (me->periods[p] == NULL)
+				continue;
+			values[0] = PointerGetDatum(cstring_to_text_with_len(me->me_id, me->me_id_len));
+			values[1] = Int32GetDatum(p + 1);
+			sums_values(me->periods[p], values + 2);
+			if (nrows == capacity)
+			{
+				capacity *= 2;
+				rows = repalloc(rows, sizeof(Datum) * capacity);
+			}
+			rows[nrows++] = composite_array_row(&builder, values);
+		}
+	}
+	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
 }

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  * money.c
- *	  Exact money arithmetic: running sums, per-active-user figures
- *	  (sections 4c-5c) and the sharing rule payout (2d-2f).
+ *	  Exact money arithmetic: per-active-user figures (sections 4c-5c) and
+ *	  the sharing rule payout (2d-2f).  Running sums are in exact_sum.c.
  *
  * Everything is numeric.  Quotients that terminate are returned exactly
  * with trailing zeros trimmed (39.6, not 39.6000000000000000); those that
@@ -54,10 +54,6 @@ numeric_compare(Numeric a, Numeric b)
 											 NumericGetDatum(b)));
 }
 
-/*
- * dividend / divisor, exact when the quotient terminates within numeric
- * division's precision.  The caller guarantees a non-zero divisor.
- */
 char *
 numeric_to_text(Numeric num)
 {
@@ -73,6 +69,10 @@ numeric_from_text(const char *text)
 											   Int32GetDatum(-1)));
 }
 
+/*
+ * dividend / divisor, exact when the quotient terminates within numeric
+ * division's precision.  The caller guarantees a non-zero divisor.
+ */
 Numeric
 numeric_exact_quotient(Numeric dividend, Numeric divisor)
 {
@@ -82,34 +82,6 @@ numeric_exact_quotient(Numeric dividend, Numeric divisor)
 		return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale,
 												   NumericGetDatum(quotient)));
 	return quotient;
-}
-
-void
-exact_sum_add(ExactSum *sum, Numeric addend, MemoryContext context)
-{
-	Numeric		total;
-	MemoryContext old;
-
-	total = sum->value ? numeric_plus(sum->value, addend) : addend;
-	old = MemoryContextSwitchTo(context);
-	total = DatumGetNumericCopy(NumericGetDatum(total));
-	MemoryContextSwitchTo(old);
-	if (sum->value)
-		pfree(sum->value);
-	sum->value = total;
-}
-
-void
-exact_sum_merge(ExactSum *sum, const ExactSum *other, MemoryContext context)
-{
-	if (other->value)
-		exact_sum_add(sum, other->value, context);
-}
-
-Numeric
-exact_sum_value(const ExactSum *sum)
-{
-	return sum->value ? sum->value : numeric_zero();
 }
 
 static void

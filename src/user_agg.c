@@ -1,17 +1,24 @@
 /*-------------------------------------------------------------------------
  * user_agg.c
- *	  wwva.user_resource_counts(user_id, kind, period_no, min_transactions,
- *	  lifetime_periods): section 1 of the statement for every period of one
- *	  ME, in one pass over its user events.
+ *	  Section 1 of the statement in one pass over the user events:
  *
- * The state keeps, per period, an open-addressing hash set of the users
- * seen there with their transaction count and whether they interacted or
- * co-created, plus the period's count of customization events.  Lifetime
- * users need earlier periods of the same ME, which is why the aggregate is
- * grouped by ME rather than by ME and period: the final function sees every
- * period at once.  Partial states merge set by set.
+ *	  wwva.user_resource_counts(me_id, user_id, kind, occurred_at, calendar)
+ *		every ME and period at once, with or without GROUP BY me_id;
+ *	  wwva.user_resource_counts(user_id, kind, period_no, N, K)
+ *		the periods of one ME, for callers that assign periods themselves.
  *
- * Exact counts throughout: no sketches.
+ * Per ME and period the state keeps the users seen there, each with its
+ * transaction count and whether it interacted or co-created, plus the
+ * period's count of customization events.  Lifetime users need an ME's
+ * earlier periods, so the final function sees all periods of an ME at once.
+ *
+ * A user is kept under a 64-bit key that is a bijective mix of its id, so
+ * counts stay exact.  Transitions insert into an open-addressing set whose
+ * slot is the key's top bits: walking the slots yields the keys almost in
+ * order, and a short insertion sort makes them sorted.  Partial states
+ * travel sorted, so combining them is a linear merge and counting lifetime
+ * users is a merge join over the window of periods.  An entry takes 16
+ * bytes; a set is kept at most 3/4 full.
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
@@ -26,6 +33,8 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+PG_FUNCTION_INFO_V1(wwva_me_user_counts_transition);
+PG_FUNCTION_INFO_V1(wwva_me_user_counts_final);
 PG_FUNCTION_INFO_V1(wwva_user_counts_transition);
 PG_FUNCTION_INFO_V1(wwva_user_counts_combine);
 PG_FUNCTION_INFO_V1(wwva_user_counts_serialize);
@@ -35,23 +44,95 @@ PG_FUNCTION_INFO_V1(wwva_user_counts_final);
 #define USER_INTERACTED	0x01
 #define USER_CO_CREATED	0x02
 #define USER_FLAGS		(USER_INTERACTED | USER_CO_CREATED)
+#define ENTRY_PRESENT	0x80
 
-#define USER_STATE_MAGIC 0x57565531	/* "WVU1" */
+#define USER_STATE_MAGIC 0x57565532	/* "WVU2" */
 #define MAX_PERIOD_NO	1000000
+#define MIN_SET_BITS	6
+#define MAX_SET_BITS	31
 
-/* One user in one period: 16 bytes. */
+/* One user in one period of one ME: 16 bytes. */
 typedef struct UserEntry
 {
-	int64		user_id;
+	uint64		key;			/* user_key(user_id) */
 	uint32		transactions;	/* saturates at PG_UINT32_MAX */
-	uint8		flags;
-	char		status;			/* simplehash bookkeeping */
+	uint8		flags;			/* USER_* and ENTRY_PRESENT */
 } UserEntry;
 
-static inline uint32
-hash_user_id(int64 user_id)
+/*
+ * The users of one period.  Hash form: 2^bits home slots plus an overflow
+ * run at the end, no wrap-around.  Sorted form (bits == 0): count entries
+ * in ascending key order.
+ */
+typedef struct UserSet
 {
-	/* splitmix64 finaliser: consecutive ids spread over the whole table */
+	UserEntry  *entries;
+	uint32		count;
+	uint32		nslots;
+	int			bits;
+} UserSet;
+
+typedef struct PeriodUsers
+{
+	UserSet		users;
+	int64		customizations;
+} PeriodUsers;
+
+typedef struct MeUsers
+{
+	char	   *me_id;			/* NULL until the ME has a row */
+	int			me_id_len;
+	int32		min_transactions;
+	int32		lifetime_periods;
+	int32		nperiods;		/* slots in periods[] */
+	PeriodUsers *periods;		/* periods[i] is period number i + 1 */
+} MeUsers;
+
+/*
+ * Events wait in a short queue before they reach their set: the slot an
+ * event will probe is prefetched when it arrives and touched PENDING_EVENTS
+ * rows later, so the cache miss of one insert overlaps the work on the
+ * next rows instead of stalling each of them.
+ */
+#define PENDING_EVENTS 16
+
+typedef enum EventKind
+{
+	EVENT_INTERACTION,
+	EVENT_TRANSACTION,
+	EVENT_CO_CREATION
+} EventKind;
+
+typedef struct PendingEvent
+{
+	uint64		key;
+	int32		me;				/* index into mes */
+	int32		period;			/* 0-based */
+	EventKind	kind;
+} PendingEvent;
+
+typedef struct UserState
+{
+	MemoryContext context;
+	int			nmes;
+	MeUsers    *mes;			/* sorted by me_id */
+	uint64		calendar_hash;	/* of the calendar the rows came with */
+	int			last_me;		/* where the previous row went */
+	int			npending;		/* queued events, oldest at first_pending */
+	int			first_pending;
+	PendingEvent pending[PENDING_EVENTS];
+} UserState;
+
+#if defined(__GNUC__) || defined(__clang__)
+#define prefetch(address) __builtin_prefetch(address)
+#else
+#define prefetch(address) ((void) 0)
+#endif
+
+/* splitmix64's finaliser: a bijection, so distinct ids keep distinct keys */
+static inline uint64
+user_key(int64 user_id)
+{
 	uint64		x = (uint64) user_id;
 
 	x ^= x >> 30;
@@ -59,86 +140,7 @@ hash_user_id(int64 user_id)
 	x ^= x >> 27;
 	x *= UINT64CONST(0x94d049bb133111eb);
 	x ^= x >> 31;
-	return (uint32) x;
-}
-
-#define SH_PREFIX		usertab
-#define SH_ELEMENT_TYPE UserEntry
-#define SH_KEY_TYPE		int64
-#define SH_KEY			user_id
-#define SH_HASH_KEY(tb, key) hash_user_id(key)
-#define SH_EQUAL(tb, a, b) ((a) == (b))
-#define SH_SCOPE		static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
-typedef struct PeriodUsers
-{
-	usertab_hash *users;		/* NULL while the period has no user entry */
-	int64		customizations;
-} PeriodUsers;
-
-typedef struct UserState
-{
-	MemoryContext context;
-	int32		min_transactions;	/* 0 until the first row sets it */
-	int32		lifetime_periods;
-	int32		nperiods;		/* slots allocated in periods[] */
-	PeriodUsers *periods;		/* periods[i] is period number i + 1 */
-} UserState;
-
-static UserState *
-user_state_new(MemoryContext context)
-{
-	UserState  *state = MemoryContextAllocZero(context, sizeof(UserState));
-
-	state->context = context;
-	return state;
-}
-
-static PeriodUsers *
-period_slot(UserState *state, int32 period_no)
-{
-	if (period_no < 1 || period_no > MAX_PERIOD_NO)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wwva.user_resource_counts: period number %d is outside 1 to %d",
-						period_no, MAX_PERIOD_NO),
-				 errhint("Pass the period's 1-based position from wwva.period_index().")));
-	if (period_no > state->nperiods)
-	{
-		int32		n = Max(period_no, state->nperiods * 2);
-
-		n = Min(Max(n, 16), MAX_PERIOD_NO);
-		if (state->periods == NULL)
-			state->periods = MemoryContextAllocZero(state->context, sizeof(PeriodUsers) * n);
-		else
-		{
-			state->periods = repalloc(state->periods, sizeof(PeriodUsers) * n);
-			memset(state->periods + state->nperiods, 0,
-				   sizeof(PeriodUsers) * (n - state->nperiods));
-		}
-		state->nperiods = n;
-	}
-	return &state->periods[period_no - 1];
-}
-
-static UserEntry *
-period_user(UserState *state, PeriodUsers *period, int64 user_id)
-{
-	bool		found;
-	UserEntry  *entry;
-
-	if (period->users == NULL)
-		period->users = usertab_create(state->context, 256, NULL);
-	entry = usertab_insert(period->users, user_id, &found);
-	if (!found)
-	{
-		entry->transactions = 0;
-		entry->flags = 0;
-	}
-	return entry;
+	return x;
 }
 
 static inline uint32
@@ -147,136 +149,536 @@ saturating_add(uint32 a, uint32 b)
 	return (a > PG_UINT32_MAX - b) ? PG_UINT32_MAX : a + b;
 }
 
-/* Settings are per ME: every row of a group must carry the same ones. */
 static void
-set_settings(UserState *state, int32 min_transactions, int32 lifetime_periods)
+user_set_alloc(UserSet *set, int bits, MemoryContext context)
+{
+	if (bits > MAX_SET_BITS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("wwva.user_resource_counts: more than 2^30 users in one period of one ME")));
+	set->bits = bits;
+	set->nslots = (((uint32) 1) << bits) + (((uint32) 1) << bits) / 8 + 8;
+	set->entries = MemoryContextAllocHuge(context, sizeof(UserEntry) * set->nslots);
+	memset(set->entries, 0, sizeof(UserEntry) * set->nslots);
+	set->count = 0;
+}
+
+static UserEntry *user_set_insert(UserSet *set, uint64 key, MemoryContext context);
+
+/* Rebuilds the hash form with 2^bits home slots from entries[0..n). */
+static void
+user_set_rebuild(UserSet *set, int bits, MemoryContext context)
+{
+	UserEntry  *old = set->entries;
+	uint32		old_slots = set->bits == 0 ? set->count : set->nslots;
+
+	user_set_alloc(set, bits, context);
+	for (uint32 i = 0; i < old_slots; i++)
+		if (old[i].flags & ENTRY_PRESENT)
+		{
+			UserEntry  *entry = user_set_insert(set, old[i].key, context);
+
+			entry->transactions = old[i].transactions;
+			entry->flags = old[i].flags;
+		}
+	if (old)
+		pfree(old);
+}
+
+static UserEntry *
+user_set_insert(UserSet *set, uint64 key, MemoryContext context)
+{
+	uint32		slot;
+
+	if (set->bits == 0)
+	{
+		/* an empty set, or a sorted one from a partial state: hash it */
+		int			bits = MIN_SET_BITS;
+
+		while ((UINT64CONST(1) << bits) * 3 / 4 < (uint64) set->count + 1)
+			bits++;
+		user_set_rebuild(set, bits, context);
+	}
+	else if (set->count + 1 > (((uint32) 1) << set->bits) / 4 * 3)
+		user_set_rebuild(set, set->bits + 1, context);
+
+	for (slot = (uint32) (key >> (64 - set->bits));; slot++)
+	{
+		UserEntry  *entry;
+
+		if (slot == set->nslots)
+		{
+			/* the overflow run is full: a rare pile-up, grow past it */
+			user_set_rebuild(set, set->bits + 1, context);
+			return user_set_insert(set, key, context);
+		}
+		entry = &set->entries[slot];
+		if (!(entry->flags & ENTRY_PRESENT))
+		{
+			entry->key = key;
+			entry->transactions = 0;
+			entry->flags = ENTRY_PRESENT;
+			set->count++;
+			return entry;
+		}
+		if (entry->key == key)
+			return entry;
+	}
+}
+
+/* Turns the set into its sorted form, in place. */
+static void
+user_set_sort(UserSet *set)
+{
+	uint32		n = 0;
+	UserEntry  *e = set->entries;
+
+	if (set->bits == 0)
+		return;
+	for (uint32 i = 0; i < set->nslots; i++)
+		if (e[i].flags & ENTRY_PRESENT)
+			e[n++] = e[i];
+	/* slots follow the keys' top bits: only pile-ups are out of order */
+	for (uint32 i = 1; i < n; i++)
+	{
+		UserEntry	moving = e[i];
+		uint32		j = i;
+
+		while (j > 0 && e[j - 1].key > moving.key)
+		{
+			e[j] = e[j - 1];
+			j--;
+		}
+		e[j] = moving;
+	}
+	set->count = n;
+	set->bits = 0;
+}
+
+/* Adds the sorted set from into the set into (both sorted afterwards). */
+static void
+user_set_merge(UserSet *into, UserSet *from, MemoryContext context)
+{
+	UserEntry  *merged,
+			   *a,
+			   *b;
+	uint32		i = 0,
+				j = 0,
+				n = 0;
+
+	if (from->count == 0)
+		return;
+	user_set_sort(into);
+	user_set_sort(from);
+	if (into->count == 0)
+	{
+		if (into->entries)
+			pfree(into->entries);
+		*into = *from;
+		from->entries = NULL;
+		from->count = 0;
+		return;
+	}
+	a = into->entries;
+	b = from->entries;
+	merged = MemoryContextAllocHuge(context, sizeof(UserEntry) * ((Size) into->count + from->count));
+	while (i < into->count || j < from->count)
+	{
+		if (j == from->count || (i < into->count && a[i].key < b[j].key))
+			merged[n++] = a[i++];
+		else if (i == into->count || b[j].key < a[i].key)
+			merged[n++] = b[j++];
+		else
+		{
+			merged[n] = a[i++];
+			merged[n].transactions = saturating_add(merged[n].transactions, b[j].transactions);
+			merged[n++].flags |= b[j++].flags;
+		}
+	}
+	pfree(a);
+	pfree(b);
+	from->entries = NULL;
+	from->count = 0;
+	into->entries = merged;
+	into->count = n;
+	into->nslots = n;
+}
+
+/* Settings are per ME: N and K in range. */
+void
+user_settings_check(int32 min_transactions, int32 lifetime_periods, const char *function_name)
 {
 	if (min_transactions < 1 || min_transactions > 65535)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wwva.user_resource_counts: min_transactions %d is outside 1 to 65535",
-						min_transactions),
+				 errmsg("%s: min_transactions %d is outside 1 to 65535",
+						function_name, min_transactions),
 				 errhint("min_transactions is the ME's N (wwva.me.active_min_transactions).")));
 	if (lifetime_periods < 1 || lifetime_periods > 1000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wwva.user_resource_counts: lifetime_periods %d is outside 1 to 1000",
-						lifetime_periods),
+				 errmsg("%s: lifetime_periods %d is outside 1 to 1000",
+						function_name, lifetime_periods),
 				 errhint("lifetime_periods is the ME's K (wwva.me.lifetime_periods).")));
-	if (state->min_transactions == 0)
+}
+
+/* Every row of an ME must carry the same settings. */
+static void
+me_settings(MeUsers *me, int32 min_transactions, int32 lifetime_periods)
+{
+	user_settings_check(min_transactions, lifetime_periods, "wwva.user_resource_counts");
+	if (me->min_transactions == 0)
 	{
-		state->min_transactions = min_transactions;
-		state->lifetime_periods = lifetime_periods;
+		me->min_transactions = min_transactions;
+		me->lifetime_periods = lifetime_periods;
 	}
-	else if (state->min_transactions != min_transactions ||
-			 state->lifetime_periods != lifetime_periods)
+	else if (me->min_transactions != min_transactions ||
+			 me->lifetime_periods != lifetime_periods)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wwva.user_resource_counts: settings (N %d, K %d) differ from (N %d, K %d) within one group",
+				 errmsg("wwva.user_resource_counts: settings (N %d, K %d) differ from (N %d, K %d) within one ME",
 						min_transactions, lifetime_periods,
-						state->min_transactions, state->lifetime_periods),
+						me->min_transactions, me->lifetime_periods),
 				 errhint("Group by ME: N and K are per-ME settings.")));
 }
 
+static UserState *
+user_state_new(MemoryContext context, int nmes)
+{
+	UserState  *state = MemoryContextAllocZero(context, sizeof(UserState));
+
+	state->context = context;
+	state->nmes = nmes;
+	state->mes = MemoryContextAllocZero(context, sizeof(MeUsers) * Max(nmes, 1));
+	return state;
+}
+
+static void
+me_set_id(UserState *state, MeUsers *me, const char *me_id, int me_id_len)
+{
+	me->me_id = MemoryContextAlloc(state->context, me_id_len + 1);
+	memcpy(me->me_id, me_id, me_id_len);
+	me->me_id[me_id_len] = '\0';
+	me->me_id_len = me_id_len;
+}
+
+static PeriodUsers *
+period_slot(UserState *state, MeUsers *me, int32 period_no)
+{
+	if (period_no < 1 || period_no > MAX_PERIOD_NO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wwva.user_resource_counts: period number %d is outside 1 to %d",
+						period_no, MAX_PERIOD_NO),
+				 errhint("Pass the period's 1-based position from wwva.period_index().")));
+	if (period_no > me->nperiods)
+	{
+		int32		n = Min(Max(Max(period_no, me->nperiods * 2), 16), MAX_PERIOD_NO);
+
+		if (me->periods == NULL)
+			me->periods = MemoryContextAllocZero(state->context, sizeof(PeriodUsers) * n);
+		else
+		{
+			me->periods = repalloc(me->periods, sizeof(PeriodUsers) * n);
+			memset(me->periods + me->nperiods, 0, sizeof(PeriodUsers) * (n - me->nperiods));
+		}
+		me->nperiods = n;
+	}
+	return &me->periods[period_no - 1];
+}
+
+static bool
+period_present(const PeriodUsers *period)
+{
+	return period->users.count > 0 || period->customizations > 0;
+}
+
+static void
+apply_event(UserState *state, const PendingEvent *event)
+{
+	UserEntry  *entry = user_set_insert(&state->mes[event->me].periods[event->period].users,
+										event->key, state->context);
+
+	switch (event->kind)
+	{
+		case EVENT_INTERACTION:
+			entry->flags |= USER_INTERACTED;
+			break;
+		case EVENT_TRANSACTION:
+			entry->transactions = saturating_add(entry->transactions, 1);
+			break;
+		case EVENT_CO_CREATION:
+			entry->flags |= USER_CO_CREATED;
+			break;
+	}
+}
+
+/* Applies every queued event: before the sets are read, merged or sent. */
+static void
+drain_events(UserState *state)
+{
+	for (int i = 0; i < state->npending; i++)
+		apply_event(state, &state->pending[(state->first_pending + i) % PENDING_EVENTS]);
+	state->npending = 0;
+	state->first_pending = 0;
+}
+
 /*
- * Transition: one user event.  Rows without a period (NULL period_no:
- * outside every period) or without a user are skipped; wwva.unassigned
- * lists them.
+ * One event of ME number me in period number period_no; false for an
+ * unknown kind.  Customizations are counted at once; the others queue.
+ */
+static bool
+add_event(UserState *state, int32 me, int32 period_no, int64 user_id, text *kind)
+{
+	PendingEvent *event;
+	UserSet    *set = &state->mes[me].periods[period_no - 1].users;
+	uint64		key = user_key(user_id);
+	EventKind	event_kind;
+
+	if (text_equals(kind, "interaction"))
+		event_kind = EVENT_INTERACTION;
+	else if (text_equals(kind, "transaction"))
+		event_kind = EVENT_TRANSACTION;
+	else if (text_equals(kind, "customization"))
+	{
+		state->mes[me].periods[period_no - 1].customizations++;
+		return true;
+	}
+	else if (text_equals(kind, "co_creation"))
+		event_kind = EVENT_CO_CREATION;
+	else
+		return false;
+
+	if (set->bits != 0)
+		prefetch(&set->entries[key >> (64 - set->bits)]);
+	if (state->npending == PENDING_EVENTS)
+	{
+		apply_event(state, &state->pending[state->first_pending]);
+		state->first_pending = (state->first_pending + 1) % PENDING_EVENTS;
+		state->npending--;
+	}
+	event = &state->pending[(state->first_pending + state->npending) % PENDING_EVENTS];
+	event->key = key;
+	event->me = me;
+	event->period = period_no - 1;
+	event->kind = event_kind;
+	state->npending++;
+	return true;
+}
+
+static void
+unknown_kind_error(text *kind)
+{
+	if (kind == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("wwva.user_resource_counts: event kind is NULL"),
+				 errhint("kind must be 'interaction', 'transaction', 'customization' or 'co_creation'.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("wwva.user_resource_counts: unknown event kind \"%s\"", text_for_message(kind)),
+			 errhint("kind must be 'interaction', 'transaction', 'customization' or 'co_creation'.")));
+}
+
+/*
+ * Transition of wwva.user_resource_counts(user_id, kind, period_no, N, K).
+ * Rows without a period (NULL period_no: outside every period) or without a
+ * user are skipped; wwva.unassigned lists them.
  */
 Datum
 wwva_user_counts_transition(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_transition");
 	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
-	text	   *kind;
-	PeriodUsers *period;
+	MeUsers    *me;
 
 	if (state == NULL)
-		state = user_state_new(aggcontext);
+	{
+		state = user_state_new(aggcontext, 1);
+		me_set_id(state, &state->mes[0], "", 0);
+	}
+	me = &state->mes[0];
 	if (PG_ARGISNULL(4) || PG_ARGISNULL(5))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("wwva.user_resource_counts: min_transactions and lifetime_periods must not be NULL"),
 				 errhint("Pass the ME's wwva.me.active_min_transactions and lifetime_periods.")));
-	set_settings(state, PG_GETARG_INT32(4), PG_GETARG_INT32(5));
+	me_settings(me, PG_GETARG_INT32(4), PG_GETARG_INT32(5));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(state);
 	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("wwva.user_resource_counts: event kind is NULL"),
-				 errhint("kind must be 'interaction', 'transaction', 'customization' or 'co_creation'.")));
-
-	kind = PG_GETARG_TEXT_PP(2);
-	period = period_slot(state, PG_GETARG_INT32(3));
-	if (text_equals(kind, "transaction"))
-	{
-		UserEntry  *entry = period_user(state, period, PG_GETARG_INT64(1));
-
-		entry->transactions = saturating_add(entry->transactions, 1);
-	}
-	else if (text_equals(kind, "interaction"))
-		period_user(state, period, PG_GETARG_INT64(1))->flags |= USER_INTERACTED;
-	else if (text_equals(kind, "co_creation"))
-		period_user(state, period, PG_GETARG_INT64(1))->flags |= USER_CO_CREATED;
-	else if (text_equals(kind, "customization"))
-		period->customizations++;
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wwva.user_resource_counts: unknown event kind \"%s\"", text_for_message(kind)),
-				 errhint("kind must be 'interaction', 'transaction', 'customization' or 'co_creation'.")));
+		unknown_kind_error(NULL);
+	(void) period_slot(state, me, PG_GETARG_INT32(3));
+	if (!add_event(state, 0, PG_GETARG_INT32(3), PG_GETARG_INT64(1), PG_GETARG_TEXT_PP(2)))
+		unknown_kind_error(PG_GETARG_TEXT_PP(2));
 	PG_RETURN_POINTER(state);
 }
 
-static void
-merge_entry(UserState *state, PeriodUsers *period, int64 user_id,
-			uint32 transactions, uint8 flags)
+/*
+ * Transition of wwva.user_resource_counts(me_id, user_id, kind, occurred_at,
+ * calendar).  Events outside every period are skipped (wwva.unassigned
+ * lists them); the ME's settings and time zone come from the calendar.
+ */
+Datum
+wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 {
-	UserEntry  *entry = period_user(state, period, user_id);
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.me_user_counts_transition");
+	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
+	Calendar   *calendar;
+	text	   *me_id;
+	const char *id;
+	int			id_len,
+				me;
+	MeUsers    *slot;
+	int32		period_no;
 
-	entry->transactions = saturating_add(entry->transactions, transactions);
-	entry->flags |= flags;
+	if (PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("wwva.user_resource_counts: calendar is NULL"),
+				 errhint("Pass (SELECT wwva.current_calendar()).")));
+	calendar = calendar_for_call(fcinfo, PG_GETARG_DATUM(5));
+	if (state == NULL)
+	{
+		state = user_state_new(aggcontext, calendar->nmes);
+		state->calendar_hash = calendar->hash;
+	}
+	else if (state->calendar_hash != calendar->hash)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wwva.user_resource_counts: the calendar changed within one aggregation"),
+				 errhint("Pass the same (SELECT wwva.current_calendar()) for every row.")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("wwva.user_resource_counts: me_id is NULL"),
+				 errhint("Every user event belongs to an ME.")));
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(4))
+		PG_RETURN_POINTER(state);
+	if (PG_ARGISNULL(3))
+		unknown_kind_error(NULL);
+
+	me_id = PG_GETARG_TEXT_PP(1);
+	id = VARDATA_ANY(me_id);
+	id_len = VARSIZE_ANY_EXHDR(me_id);
+	me = state->last_me;
+	if (me >= calendar->nmes || calendar->mes[me].me_id_len != id_len ||
+		memcmp(calendar->mes[me].me_id, id, id_len) != 0)
+	{
+		me = calendar_find_me(calendar, id, id_len);
+		if (me < 0)
+			unknown_me_error("wwva.user_resource_counts", id, id_len);
+		state->last_me = me;
+	}
+	slot = &state->mes[me];
+	if (slot->me_id == NULL)
+	{
+		me_set_id(state, slot, id, id_len);
+		slot->min_transactions = calendar->mes[me].min_transactions;
+		slot->lifetime_periods = calendar->mes[me].lifetime_periods;
+		if (calendar->nperiods > 0)
+			(void) period_slot(state, slot, calendar->nperiods);
+	}
+	period_no = calendar_period_of_event(calendar, me, PG_GETARG_TIMESTAMPTZ(4));
+	if (period_no == 0)
+		PG_RETURN_POINTER(state);
+	if (!add_event(state, me, period_no, PG_GETARG_INT64(2), PG_GETARG_TEXT_PP(3)))
+		unknown_kind_error(PG_GETARG_TEXT_PP(3));
+	PG_RETURN_POINTER(state);
 }
 
+static int
+compare_me(const MeUsers *a, const MeUsers *b)
+{
+	int			cmp = memcmp(a->me_id, b->me_id, Min(a->me_id_len, b->me_id_len));
+
+	return cmp != 0 ? cmp : (a->me_id_len > b->me_id_len) - (a->me_id_len < b->me_id_len);
+}
+
+static void
+merge_me(UserState *state, MeUsers *into, MeUsers *from)
+{
+	me_settings(into, from->min_transactions, from->lifetime_periods);
+	for (int32 p = 0; p < from->nperiods; p++)
+	{
+		PeriodUsers *source = &from->periods[p];
+		PeriodUsers *target;
+
+		if (!period_present(source))
+			continue;
+		target = period_slot(state, into, p + 1);
+		target->customizations += source->customizations;
+		user_set_merge(&target->users, &source->users, state->context);
+	}
+}
+
+/*
+ * Combine: the union of two states, ME by ME in me_id order.  The second
+ * state is one deserialize just built in the aggregate context (PostgreSQL
+ * always serializes partial states of internal type), so its sets are
+ * moved rather than copied, and it is adopted whole when the first is empty.
+ */
 Datum
 wwva_user_counts_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_combine");
 	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
 	UserState  *other = PG_ARGISNULL(1) ? NULL : (UserState *) PG_GETARG_POINTER(1);
+	MeUsers    *merged;
+	int			i = 0,
+				j = 0,
+				n = 0;
 
 	if (other == NULL)
 		PG_RETURN_POINTER(state);
+	drain_events(other);
 	if (state == NULL)
-		state = user_state_new(aggcontext);
-	if (other->min_transactions != 0)
-		set_settings(state, other->min_transactions, other->lifetime_periods);
-	for (int32 p = 0; p < other->nperiods; p++)
 	{
-		PeriodUsers *from = &other->periods[p];
-		PeriodUsers *into;
-		usertab_iterator it;
-		UserEntry  *entry;
-
-		if (from->users == NULL && from->customizations == 0)
-			continue;
-		into = period_slot(state, p + 1);
-		into->customizations += from->customizations;
-		if (from->users == NULL)
-			continue;
-		usertab_start_iterate(from->users, &it);
-		while ((entry = usertab_iterate(from->users, &it)) != NULL)
-			merge_entry(state, into, entry->user_id, entry->transactions, entry->flags);
+		other->context = aggcontext;
+		PG_RETURN_POINTER(other);
 	}
+	drain_events(state);
+	merged = MemoryContextAllocZero(aggcontext, sizeof(MeUsers) * Max(state->nmes + other->nmes, 1));
+	while (i < state->nmes || j < other->nmes)
+	{
+		MeUsers    *a = i < state->nmes ? &state->mes[i] : NULL;
+		MeUsers    *b = j < other->nmes ? &other->mes[j] : NULL;
+		int			cmp;
+
+		if (a && a->me_id == NULL)
+		{
+			i++;
+			continue;
+		}
+		if (b && b->me_id == NULL)
+		{
+			j++;
+			continue;
+		}
+		cmp = a == NULL ? 1 : b == NULL ? -1 : compare_me(a, b);
+		if (cmp < 0)
+			merged[n++] = state->mes[i++];
+		else if (cmp > 0)
+			merged[n++] = other->mes[j++];
+		else
+		{
+			merge_me(state, a, b);
+			merged[n++] = state->mes[i++];
+			j++;
+		}
+	}
+	pfree(state->mes);
+	state->mes = merged;
+	state->nmes = n;
+	state->last_me = 0;
 	PG_RETURN_POINTER(state);
 }
 
 /*
- * Flat form (network byte order):
- *	 magic, N, K, number of periods present, then per period:
- *	 period_no, customizations, number of users, and per user
- *	 user_id (8 bytes), transactions (4), flags (1).
+ * Flat form (network byte order): magic, number of MEs, then per ME:
+ * me_id (length, bytes), N, K, number of periods present, and per period:
+ * period_no, customizations, number of users, and per user in ascending
+ * key order: key (8 bytes), transactions (4), flags (1).
  */
 #define SERIALIZED_USER_SIZE 13
 
@@ -285,45 +687,57 @@ wwva_user_counts_serialize(PG_FUNCTION_ARGS)
 {
 	UserState  *state;
 	StringInfoData buf;
-	int32		present = 0;
+	int32		present_mes = 0;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_serialize");
 	state = (UserState *) PG_GETARG_POINTER(0);
-	for (int32 p = 0; p < state->nperiods; p++)
-		if (state->periods[p].users != NULL || state->periods[p].customizations != 0)
-			present++;
+	drain_events(state);
+	for (int i = 0; i < state->nmes; i++)
+		if (state->mes[i].me_id != NULL)
+			present_mes++;
 
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, USER_STATE_MAGIC);
-	pq_sendint32(&buf, state->min_transactions);
-	pq_sendint32(&buf, state->lifetime_periods);
-	pq_sendint32(&buf, present);
-	for (int32 p = 0; p < state->nperiods; p++)
+	pq_sendint32(&buf, present_mes);
+	for (int i = 0; i < state->nmes; i++)
 	{
-		PeriodUsers *period = &state->periods[p];
-		usertab_iterator it;
-		UserEntry  *entry;
-		uint32		members = period->users ? period->users->members : 0;
+		MeUsers    *me = &state->mes[i];
+		int32		present = 0;
 
-		if (period->users == NULL && period->customizations == 0)
+		if (me->me_id == NULL)
 			continue;
-		if ((Size) buf.len + (Size) members * SERIALIZED_USER_SIZE + 64 >= MaxAllocSize)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("wwva.user_resource_counts: partial state of one ME exceeds 1 GB"),
-					 errhint("Disable parallel aggregation for this query (SET max_parallel_workers_per_gather = 0).")));
-		pq_sendint32(&buf, p + 1);
-		pq_sendint64(&buf, period->customizations);
-		pq_sendint32(&buf, members);
-		if (period->users == NULL)
-			continue;
-		enlargeStringInfo(&buf, members * SERIALIZED_USER_SIZE);
-		usertab_start_iterate(period->users, &it);
-		while ((entry = usertab_iterate(period->users, &it)) != NULL)
+		for (int32 p = 0; p < me->nperiods; p++)
+			if (period_present(&me->periods[p]))
+				present++;
+		pq_sendint32(&buf, me->me_id_len);
+		pq_sendbytes(&buf, me->me_id, me->me_id_len);
+		pq_sendint32(&buf, me->min_transactions);
+		pq_sendint32(&buf, me->lifetime_periods);
+		pq_sendint32(&buf, present);
+		for (int32 p = 0; p < me->nperiods; p++)
 		{
-			pq_sendint64(&buf, entry->user_id);
-			pq_sendint32(&buf, entry->transactions);
-			pq_sendbyte(&buf, entry->flags);
+			PeriodUsers *period = &me->periods[p];
+
+			if (!period_present(period))
+				continue;
+			user_set_sort(&period->users);
+			if ((Size) buf.len + (Size) period->users.count * SERIALIZED_USER_SIZE + 64 >= MaxAllocSize)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("wwva.user_resource_counts: partial state exceeds 1 GB"),
+						 errhint("Disable parallel aggregation for this query (SET max_parallel_workers_per_gather = 0).")));
+			pq_sendint32(&buf, p + 1);
+			pq_sendint64(&buf, period->customizations);
+			pq_sendint32(&buf, period->users.count);
+			enlargeStringInfo(&buf, period->users.count * SERIALIZED_USER_SIZE);
+			for (uint32 u = 0; u < period->users.count; u++)
+			{
+				UserEntry  *entry = &period->users.entries[u];
+
+				pq_sendint64(&buf, entry->key);
+				pq_sendint32(&buf, entry->transactions);
+				pq_sendbyte(&buf, entry->flags & USER_FLAGS);
+			}
 		}
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -338,55 +752,86 @@ corrupt_state(int len, const char *what)
 			 errhint("Only states produced by wwva.user_counts_serialize of the same wwva version can be read.")));
 }
 
+static int32
+read_int32(StringInfo buf, const char *what)
+{
+	if (buf->len - buf->cursor < 4)
+		corrupt_state(buf->len, what);
+	return pq_getmsgint(buf, 4);
+}
+
 Datum
 wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_deserialize");
 	bytea	   *flat = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
-	UserState  *state = user_state_new(aggcontext);
-	int32		present,
-				min_transactions,
-				lifetime_periods;
+	UserState  *state;
+	int32		nmes;
 
 	state_reader_init(&buf, flat);
-
-	if (buf.len < 16 || pq_getmsgint(&buf, 4) != USER_STATE_MAGIC)
+	if (read_int32(&buf, "bad header") != USER_STATE_MAGIC)
 		corrupt_state(buf.len, "bad header");
-	min_transactions = pq_getmsgint(&buf, 4);
-	lifetime_periods = pq_getmsgint(&buf, 4);
-	present = pq_getmsgint(&buf, 4);
-	if (min_transactions != 0)
-		set_settings(state, min_transactions, lifetime_periods);
-	if (present < 0 || present > MAX_PERIOD_NO)
-		corrupt_state(buf.len, "bad period count");
-	for (int32 i = 0; i < present; i++)
+	nmes = read_int32(&buf, "bad ME count");
+	if (nmes < 0 || nmes > (buf.len - buf.cursor) / 16)
+		corrupt_state(buf.len, "bad ME count");
+	state = user_state_new(aggcontext, nmes);
+	for (int i = 0; i < nmes; i++)
 	{
-		int32		period_no;
-		int64		customizations;
-		uint32		members;
-		PeriodUsers *period;
+		MeUsers    *me = &state->mes[i];
+		int32		id_len = read_int32(&buf, "truncated ME");
+		int32		present,
+					previous_period = 0;
 
-		if (buf.len - buf.cursor < 16)
-			corrupt_state(buf.len, "truncated period");
-		period_no = pq_getmsgint(&buf, 4);
-		customizations = pq_getmsgint64(&buf);
-		members = pq_getmsgint(&buf, 4);
-		if (period_no < 1 || period_no > MAX_PERIOD_NO || customizations < 0)
-			corrupt_state(buf.len, "bad period");
-		if ((uint64) members * SERIALIZED_USER_SIZE > (uint64) (buf.len - buf.cursor))
-			corrupt_state(buf.len, "truncated users");
-		period = period_slot(state, period_no);
-		period->customizations += customizations;
-		for (uint32 u = 0; u < members; u++)
+		if (id_len < 0 || id_len > buf.len - buf.cursor)
+			corrupt_state(buf.len, "truncated ME");
+		me_set_id(state, me, pq_getmsgbytes(&buf, id_len), id_len);
+		if (i > 0 && compare_me(&state->mes[i - 1], me) >= 0)
+			corrupt_state(buf.len, "MEs out of order");
+		me->min_transactions = read_int32(&buf, "truncated ME");
+		me->lifetime_periods = read_int32(&buf, "truncated ME");
+		user_settings_check(me->min_transactions, me->lifetime_periods,
+							"wwva.user_counts_deserialize");
+		present = read_int32(&buf, "truncated ME");
+		if (present < 0 || present > MAX_PERIOD_NO)
+			corrupt_state(buf.len, "bad period count");
+		for (int32 k = 0; k < present; k++)
 		{
-			int64		user_id = pq_getmsgint64(&buf);
-			uint32		transactions = pq_getmsgint(&buf, 4);
-			uint8		flags = pq_getmsgbyte(&buf);
+			int32		period_no = read_int32(&buf, "truncated period");
+			int64		customizations;
+			int32		count;
+			PeriodUsers *period;
+			UserSet    *set;
 
-			if (flags & ~USER_FLAGS)
-				corrupt_state(buf.len, "bad user flags");
-			merge_entry(state, period, user_id, transactions, flags);
+			if (buf.len - buf.cursor < 12)
+				corrupt_state(buf.len, "truncated period");
+			customizations = pq_getmsgint64(&buf);
+			count = pq_getmsgint(&buf, 4);
+			if (period_no <= previous_period || period_no > MAX_PERIOD_NO || customizations < 0 ||
+				count < 0)
+				corrupt_state(buf.len, "bad period");
+			if ((uint64) count * SERIALIZED_USER_SIZE > (uint64) (buf.len - buf.cursor))
+				corrupt_state(buf.len, "truncated users");
+			previous_period = period_no;
+			period = period_slot(state, me, period_no);
+			period->customizations = customizations;
+			set = &period->users;
+			set->entries = MemoryContextAllocHuge(aggcontext, sizeof(UserEntry) * Max(count, 1));
+			set->count = set->nslots = count;
+			set->bits = 0;
+			for (int32 u = 0; u < count; u++)
+			{
+				UserEntry  *entry = &set->entries[u];
+
+				entry->key = pq_getmsgint64(&buf);
+				entry->transactions = pq_getmsgint(&buf, 4);
+				entry->flags = pq_getmsgbyte(&buf);
+				if (entry->flags & ~USER_FLAGS)
+					corrupt_state(buf.len, "bad user flags");
+				if (u > 0 && entry->key <= set->entries[u - 1].key)
+					corrupt_state(buf.len, "users out of order");
+				entry->flags |= ENTRY_PRESENT;
+			}
 		}
 	}
 	if (buf.cursor != buf.len)
@@ -395,95 +840,146 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 }
 
 static bool
-is_active(const UserState *state, const UserEntry *entry)
+is_active(const MeUsers *me, const UserEntry *entry)
 {
-	return entry != NULL && entry->transactions >= (uint32) state->min_transactions;
+	return entry->transactions >= (uint32) me->min_transactions;
 }
 
 /*
  * Lifetime users of period p (1-based): active in p and in each of the
  * previous K-1 periods, with a co-creation in at least one of those K.
+ * The sets are sorted, so each earlier period is one merge join.
  */
 static int64
-count_lifetime_users(UserState *state, int32 p)
+count_lifetime_users(MeUsers *me, int32 p)
 {
-	int32		window = state->lifetime_periods;
-	usertab_iterator it;
-	UserEntry  *entry;
+	int32		window = me->lifetime_periods;
+	UserSet    *current = &me->periods[p - 1].users;
+	UserEntry  *candidates;
+	uint32		ncandidates = 0;
 	int64		count = 0;
 
 	if (p - window + 1 < 1)
 		return 0;
 	for (int32 q = p - window + 1; q < p; q++)
-		if (q > state->nperiods || state->periods[q - 1].users == NULL)
+		if (q > me->nperiods || me->periods[q - 1].users.count == 0)
 			return 0;
 
-	usertab_start_iterate(state->periods[p - 1].users, &it);
-	while ((entry = usertab_iterate(state->periods[p - 1].users, &it)) != NULL)
+	candidates = palloc(sizeof(UserEntry) * Max(current->count, 1));
+	for (uint32 i = 0; i < current->count; i++)
+		if (is_active(me, &current->entries[i]))
+			candidates[ncandidates++] = current->entries[i];
+	for (int32 q = p - 1; q > p - window && ncandidates > 0; q--)
 	{
-		bool		lifetime = is_active(state, entry);
-		uint8		flags = entry->flags;
+		UserSet    *earlier = &me->periods[q - 1].users;
+		uint32		kept = 0,
+					j = 0;
 
-		for (int32 q = p - 1; lifetime && q > p - window; q--)
+		for (uint32 i = 0; i < ncandidates; i++)
 		{
-			UserEntry  *earlier = usertab_lookup(state->periods[q - 1].users, entry->user_id);
-
-			lifetime = is_active(state, earlier);
-			if (lifetime)
-				flags |= earlier->flags;
+			while (j < earlier->count && earlier->entries[j].key < candidates[i].key)
+				j++;
+			if (j < earlier->count && earlier->entries[j].key == candidates[i].key &&
+				is_active(me, &earlier->entries[j]))
+			{
+				candidates[kept] = candidates[i];
+				candidates[kept++].flags |= earlier->entries[j].flags;
+			}
 		}
-		if (lifetime && (flags & USER_CO_CREATED))
-			count++;
+		ncandidates = kept;
 	}
+	for (uint32 i = 0; i < ncandidates; i++)
+		if (candidates[i].flags & USER_CO_CREATED)
+			count++;
+	pfree(candidates);
 	return count;
 }
 
+/* Appends the rows of one ME, one per period with events, in period order. */
+static void
+me_rows(MeUsers *me, CompositeArrayBuilder *builder, bool with_me_id,
+		Datum **rows, int *nrows, int *capacity)
+{
+	for (int32 p = 0; p < me->nperiods; p++)
+		user_set_sort(&me->periods[p].users);
+	for (int32 p = 1; p <= me->nperiods; p++)
+	{
+		PeriodUsers *period = &me->periods[p - 1];
+		int64		interactive = 0,
+					active = 0;
+		Datum		values[6];
+		int			v = 0;
+
+		if (!period_present(period))
+			continue;
+		for (uint32 u = 0; u < period->users.count; u++)
+		{
+			if (period->users.entries[u].flags & USER_INTERACTED)
+				interactive++;
+			if (is_active(me, &period->users.entries[u]))
+				active++;
+		}
+		if (with_me_id)
+			values[v++] = PointerGetDatum(cstring_to_text_with_len(me->me_id, me->me_id_len));
+		values[v++] = Int32GetDatum(p);
+		values[v++] = Int64GetDatum(interactive);
+		values[v++] = Int64GetDatum(active);
+		values[v++] = Int64GetDatum(count_lifetime_users(me, p));
+		values[v++] = Int64GetDatum(period->customizations);
+		if (*nrows == *capacity)
+		{
+			*capacity *= 2;
+			*rows = repalloc(*rows, sizeof(Datum) * *capacity);
+		}
+		(*rows)[(*nrows)++] = composite_array_row(builder, values);
+	}
+}
+
 /*
- * Final: an array of wwva.user_resource_counts rows, one per period that
- * has events, in period order.
+ * Final of wwva.user_resource_counts(user_id, kind, period_no, N, K): an
+ * array of wwva.user_resource_counts rows, one per period with events.
  */
 Datum
 wwva_user_counts_final(PG_FUNCTION_ARGS)
 {
 	UserState  *state;
 	CompositeArrayBuilder builder;
-	Datum	   *rows;
-	int			nrows = 0;
+	int			capacity = 16,
+				nrows = 0;
+	Datum	   *rows = palloc(sizeof(Datum) * capacity);
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_final");
 	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
+	if (state != NULL)
+		drain_events(state);
 	composite_array_begin(&builder, fcinfo, 5, "wwva.user_counts_final");
+	for (int i = 0; state != NULL && i < state->nmes; i++)
+		if (state->mes[i].me_id != NULL)
+			me_rows(&state->mes[i], &builder, false, &rows, &nrows, &capacity);
+	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
+}
 
-	rows = palloc(sizeof(Datum) * Max(state ? state->nperiods : 0, 1));
-	for (int32 p = 1; state != NULL && p <= state->nperiods; p++)
-	{
-		PeriodUsers *period = &state->periods[p - 1];
-		int64		interactive = 0,
-					active = 0;
-		Datum		values[5];
+/*
+ * Final of wwva.user_resource_counts(me_id, ..., calendar): an array of
+ * wwva.me_user_resource_counts rows, by ME and period, for the pairs with
+ * events.
+ */
+Datum
+wwva_me_user_counts_final(PG_FUNCTION_ARGS)
+{
+	UserState  *state;
+	CompositeArrayBuilder builder;
+	int			capacity = 16,
+				nrows = 0;
+	Datum	   *rows = palloc(sizeof(Datum) * capacity);
 
-		if (period->users == NULL && period->customizations == 0)
-			continue;
-		if (period->users != NULL)
-		{
-			usertab_iterator it;
-			UserEntry  *entry;
-
-			usertab_start_iterate(period->users, &it);
-			while ((entry = usertab_iterate(period->users, &it)) != NULL)
-			{
-				if (entry->flags & USER_INTERACTED)
-					interactive++;
-				if (is_active(state, entry))
-					active++;
-			}
-		}
-		values[0] = Int32GetDatum(p);
-		values[1] = Int64GetDatum(interactive);
-		values[2] = Int64GetDatum(active);
-		values[3] = Int64GetDatum(period->users ? count_lifetime_users(state, p) : 0);
-		values[4] = Int64GetDatum(period->customizations);
-		rows[nrows++] = composite_array_row(&builder, values);
-	}
+	(void) wwva_aggregate_context(fcinfo, "wwva.me_user_counts_final");
+	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
+	if (state != NULL)
+		drain_events(state);
+	composite_array_begin(&builder, fcinfo, 6, "wwva.me_user_counts_final");
+	for (int i = 0; state != NULL && i < state->nmes; i++)
+		if (state->mes[i].me_id != NULL)
+			me_rows(&state->mes[i], &builder, true, &rows, &nrows, &capacity);
 	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
 }

@@ -18,15 +18,6 @@
 
 PG_MODULE_MAGIC;
 
-bool
-text_equals(text *value, const char *literal)
-{
-	size_t		len = strlen(literal);
-
-	return VARSIZE_ANY_EXHDR(value) == len &&
-		memcmp(VARDATA_ANY(value), literal, len) == 0;
-}
-
 /* A bounded, printable copy of a text value for an error message. */
 char *
 text_for_message(text *value)

@@ -11,7 +11,9 @@
 #include "access/tupdesc.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
+#include "utils/date.h"
 #include "utils/numeric.h"
+#include "utils/timestamp.h"
 
 /* money.c: exact numeric helpers shared by the functions and aggregates */
 extern bool numeric_is_finite(Numeric num);
@@ -24,18 +26,89 @@ extern Numeric numeric_exact_quotient(Numeric dividend, Numeric divisor);
 extern char *numeric_to_text(Numeric num);
 extern Numeric numeric_from_text(const char *text);
 
-/* A running exact sum kept in a long-lived memory context. */
+/*
+ * exact_sum.c: a running exact sum kept in a long-lived memory context, as
+ * a 128-bit scaled integer while it fits and a numeric beyond.
+ */
 typedef struct ExactSum
 {
-	Numeric		value;			/* NULL means 0 */
+	Numeric		slow;			/* NULL means 0 */
+#ifdef HAVE_INT128
+	int128		fast;			/* in units of 10^-fast_scale */
+	int32		fast_scale;		/* -1 until the first value */
+#endif
 } ExactSum;
 
+extern void exact_sum_init(ExactSum *sum);
+extern bool exact_sum_add_datum(ExactSum *sum, Datum value, MemoryContext context);
 extern void exact_sum_add(ExactSum *sum, Numeric addend, MemoryContext context);
 extern void exact_sum_merge(ExactSum *sum, const ExactSum *other, MemoryContext context);
 extern Numeric exact_sum_value(const ExactSum *sum);
 
+/* event_calendar.c: periods and ME settings in one wwva.calendar value */
+typedef struct LocalClock
+{
+	text	   *zone;			/* the ME's time zone as given */
+	bool		exact_only;		/* ask timestamptz_zone() for every event */
+	TimestampTz from;			/* the changes cover [from, to) */
+	TimestampTz to;
+	int64		initial_offset; /* UTC offset before the first change, in us */
+	int			nchanges;
+	TimestampTz *changes;		/* instants the offset changes, ascending */
+	int64	   *offsets;		/* offset from each change on */
+} LocalClock;
+
+typedef struct CalendarMe
+{
+	const char *me_id;			/* not NUL-terminated */
+	int			me_id_len;
+	const char *timezone;
+	int			timezone_len;
+	int32		min_transactions;
+	int32		lifetime_periods;
+	bool		clock_ready;
+	LocalClock	clock;
+} CalendarMe;
+
+typedef struct Calendar
+{
+	MemoryContext context;		/* holds everything below */
+	uint64		hash;			/* as stored in the value */
+	int			size;
+	int			nperiods;
+	DateADT    *starts;
+	DateADT    *ends;
+	int32	   *period_of_day;	/* period of each day from first_day, or NULL */
+	DateADT		first_day;
+	int32		ndays;
+	TimestampTz span_from;		/* the periods, widened by two days */
+	TimestampTz span_to;
+	int			nmes;
+	CalendarMe *mes;			/* sorted by me_id, bytewise */
+	int		   *index;			/* hash of me_id -> position in mes, -1 empty */
+	uint32		index_mask;
+} Calendar;
+
+extern Calendar *calendar_for_call(FunctionCallInfo fcinfo, Datum value);
+extern int	calendar_find_me(const Calendar *calendar, const char *me_id, int me_id_len);
+extern int32 calendar_period_of_date(const Calendar *calendar, DateADT day);
+extern int32 calendar_period_of_event(Calendar *calendar, int me, TimestampTz at);
+extern void unknown_me_error(const char *function_name, const char *me_id, int me_id_len);
+
+/* user_agg.c: N and K in range, or an error naming function_name */
+extern void user_settings_check(int32 min_transactions, int32 lifetime_periods,
+								const char *function_name);
+
 /* Text datum equal to a C string literal, without detoasting copies. */
-extern bool text_equals(text *value, const char *literal);
+static inline bool
+text_equals(text *value, const char *literal)
+{
+	size_t		len = strlen(literal);	/* folded for literals: this runs per row */
+
+	return VARSIZE_ANY_EXHDR(value) == len &&
+		memcmp(VARDATA_ANY(value), literal, len) == 0;
+}
+
 extern char *text_for_message(text *value);
 
 /* Aggregate support: the aggregate memory context or an error. */
