@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION wwva UPDATE from 0.1.0 gives the same extension as a fresh
-# install of the current version: the same member objects, and the same
+# ALTER EXTENSION wwva UPDATE from every released version (0.1.0, 0.2.0)
+# gives the same extension as a fresh install of the current version: the
+# same member objects, the same view definitions and options, and the same
 # statement over the data loaded before the upgrade.
 set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -36,29 +37,44 @@ SELECT pg_describe_object(classid, objid, 0)
  ORDER BY 1"
 }
 
-"$PG_BIN/dropdb" --if-exists "$old"
+views() {
+    psql_q -At -d "$1" -c "
+SELECT c.relname, c.reloptions, regexp_replace(pg_get_viewdef(c.oid), '\s+', ' ', 'g')
+  FROM pg_class c
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind = 'v'
+ ORDER BY 1"
+}
+
 "$PG_BIN/dropdb" --if-exists "$new"
-"$PG_BIN/createdb" "$old"
 "$PG_BIN/createdb" "$new"
-psql_q -d "$old" -c "CREATE EXTENSION wwva VERSION '0.1.0'"
-load_data "$old"
-psql_q -At -d "$old" -c "SELECT * FROM wwva.statement" > "$work/before.txt"
-psql_q -d "$old" -c "ALTER EXTENSION wwva UPDATE"
 psql_q -d "$new" -c "CREATE EXTENSION wwva"
 load_data "$new"
-
-version=$(psql_q -At -d "$old" -c "SELECT extversion FROM pg_extension WHERE extname = 'wwva'")
-default=$(psql_q -At -d "$old" -c "SELECT default_version FROM pg_available_extensions WHERE name = 'wwva'")
-[ "$version" = "$default" ] || { echo "FAIL: updated to $version, not $default" >&2; exit 1; }
-
-members "$old" > "$work/old_members.txt"
 members "$new" > "$work/new_members.txt"
-diff -u "$work/new_members.txt" "$work/old_members.txt" || { echo "FAIL: objects differ after the upgrade" >&2; exit 1; }
-
-psql_q -At -d "$old" -c "SELECT * FROM wwva.statement" > "$work/after.txt"
+views "$new" > "$work/new_views.txt"
 psql_q -At -d "$new" -c "SELECT * FROM wwva.statement" > "$work/fresh.txt"
-diff -u "$work/before.txt" "$work/after.txt" || { echo "FAIL: the upgrade changed the statement" >&2; exit 1; }
-diff -u "$work/fresh.txt" "$work/after.txt" || { echo "FAIL: upgraded and fresh statements differ" >&2; exit 1; }
-# the upgraded database can use what the new version added
-psql_q -d "$old" -c "SELECT wwva.allocate(100, '{1,1,1}', NULL, NULL)" > /dev/null
-echo "ok: 0.1.0 -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects)"
+
+for from in 0.1.0 0.2.0; do
+    "$PG_BIN/dropdb" --if-exists "$old"
+    "$PG_BIN/createdb" "$old"
+    psql_q -d "$old" -c "CREATE EXTENSION wwva VERSION '$from'"
+    load_data "$old"
+    psql_q -At -d "$old" -c "SELECT * FROM wwva.statement" > "$work/before.txt"
+    psql_q -d "$old" -c "ALTER EXTENSION wwva UPDATE"
+
+    version=$(psql_q -At -d "$old" -c "SELECT extversion FROM pg_extension WHERE extname = 'wwva'")
+    default=$(psql_q -At -d "$old" -c "SELECT default_version FROM pg_available_extensions WHERE name = 'wwva'")
+    [ "$version" = "$default" ] || { echo "FAIL: $from updated to $version, not $default" >&2; exit 1; }
+
+    members "$old" > "$work/old_members.txt"
+    diff -u "$work/new_members.txt" "$work/old_members.txt" || { echo "FAIL: objects differ after the upgrade from $from" >&2; exit 1; }
+    views "$old" > "$work/old_views.txt"
+    diff -u "$work/new_views.txt" "$work/old_views.txt" || { echo "FAIL: views differ after the upgrade from $from" >&2; exit 1; }
+
+    psql_q -At -d "$old" -c "SELECT * FROM wwva.statement" > "$work/after.txt"
+    diff -u "$work/before.txt" "$work/after.txt" || { echo "FAIL: the upgrade from $from changed the statement" >&2; exit 1; }
+    diff -u "$work/fresh.txt" "$work/after.txt" || { echo "FAIL: upgraded ($from) and fresh statements differ" >&2; exit 1; }
+    # the upgraded database can use what the new versions added
+    psql_q -d "$old" -c "SELECT wwva.allocate(100, '{1,1,1}', NULL, NULL)" > /dev/null
+    psql_q -d "$old" -c "SELECT wwva.event_period('a', '2016-06-01', wwva.current_calendar())" > /dev/null
+    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views)"
+done
