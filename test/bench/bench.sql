@@ -55,6 +55,9 @@ SELECT :pairs = :identical AND :pairs > 0 AS peer_matches \gset
 CREATE TEMP TABLE timing AS
 SELECT 'bare: count(*) user_event' AS what, pg_temp.best_ms('SELECT count(*) FROM wwva.user_event', :runs) AS ms
 UNION ALL SELECT 'bare: count(*) ledger', pg_temp.best_ms('SELECT count(*) FROM wwva.ledger', :runs)
+-- what merely reading the columns the statement needs costs, row by row
+UNION ALL SELECT 'floor: read the 4 columns of user_event', pg_temp.best_ms('SELECT count(*) FROM wwva.user_event WHERE me_id IS NULL OR user_id IS NULL OR kind IS NULL OR occurred_at IS NULL', :runs)
+UNION ALL SELECT 'floor: read the 6 columns of ledger', pg_temp.best_ms('SELECT count(*) FROM wwva.ledger WHERE me_id IS NULL OR booked_on IS NULL OR stream IS NULL OR kind IS NULL OR behavior IS NULL OR amount IS NULL', :runs)
 UNION ALL SELECT 'peer: plain SQL statement lines', pg_temp.best_ms('SELECT count(p::text) FROM bench_peer p', :runs)
 UNION ALL SELECT 'wwva.statement', pg_temp.best_ms('SELECT count(s::text) FROM wwva.statement s', :runs)
 UNION ALL SELECT 'wwva.user_resources', pg_temp.best_ms('SELECT count(s::text) FROM wwva.user_resources s', :runs)
@@ -62,9 +65,19 @@ UNION ALL SELECT 'wwva.value_added_sharing', pg_temp.best_ms('SELECT count(s::te
 UNION ALL SELECT 'wwva.revenues', pg_temp.best_ms('SELECT count(s::text) FROM wwva.revenues s', :runs)
 UNION ALL SELECT 'wwva.costs', pg_temp.best_ms('SELECT count(s::text) FROM wwva.costs s', :runs)
 UNION ALL SELECT 'wwva.marginal_income', pg_temp.best_ms('SELECT count(s::text) FROM wwva.marginal_income s', :runs);
+-- JIT (on by default) compiles even a bare count(*) here, which costs the
+-- small queries most: the same three without it
+SET jit = off;
+INSERT INTO timing
+SELECT 'jit off, bare: count(*) user_event', pg_temp.best_ms('SELECT count(*) FROM wwva.user_event', :runs)
+UNION ALL SELECT 'jit off, bare: count(*) ledger', pg_temp.best_ms('SELECT count(*) FROM wwva.ledger', :runs)
+UNION ALL SELECT 'jit off, wwva.statement', pg_temp.best_ms('SELECT count(s::text) FROM wwva.statement s', :runs);
+RESET jit;
 SELECT what, ms FROM timing;
 
 SELECT round((SELECT ms FROM timing WHERE what = 'wwva.statement')
              / (SELECT sum(ms) FROM timing WHERE what LIKE 'bare:%'), 2) AS "ours / bare (goal <= 2)",
+       round((SELECT ms FROM timing WHERE what = 'jit off, wwva.statement')
+             / (SELECT sum(ms) FROM timing WHERE what LIKE 'jit off, bare:%'), 2) AS "same, jit off",
        round((SELECT ms FROM timing WHERE what = 'peer: plain SQL statement lines')
              / (SELECT ms FROM timing WHERE what = 'wwva.statement'), 2) AS "peer / ours (goal >= 10)";
