@@ -528,8 +528,8 @@ calendar_parse(bytea *value, MemoryContext context)
 	calendar->index_mask--;
 	for (int i = 0; i < calendar->nmes; i++)
 	{
-		uint32		slot = hash_bytes((const unsigned char *) calendar->mes[i].me_id,
-									  calendar->mes[i].me_id_len) & calendar->index_mask;
+		uint32		slot = me_id_hash(calendar->mes[i].me_id, calendar->mes[i].me_id_len) &
+			calendar->index_mask;
 
 		while (calendar->index[slot] >= 0)
 			slot = (slot + 1) & calendar->index_mask;
@@ -575,25 +575,6 @@ calendar_for_call(FunctionCallInfo fcinfo, Datum value)
 	return calendar;
 }
 
-/* 0-based position of the ME in the calendar, or -1 */
-int
-calendar_find_me(const Calendar *calendar, const char *me_id, int me_id_len)
-{
-	uint32		slot = hash_bytes((const unsigned char *) me_id, me_id_len) & calendar->index_mask;
-
-	for (;;)
-	{
-		int			me = calendar->index[slot];
-
-		if (me < 0)
-			return -1;
-		if (calendar->mes[me].me_id_len == me_id_len &&
-			memcmp(calendar->mes[me].me_id, me_id, me_id_len) == 0)
-			return me;
-		slot = (slot + 1) & calendar->index_mask;
-	}
-}
-
 void
 unknown_me_error(const char *function_name, const char *me_id, int me_id_len)
 {
@@ -614,7 +595,8 @@ wwva_event_period(PG_FUNCTION_ARGS)
 {
 	text	   *me_id = PG_GETARG_TEXT_PP(0);
 	Calendar   *calendar = calendar_for_call(fcinfo, PG_GETARG_DATUM(2));
-	int			me = calendar_find_me(calendar, VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id));
+	int			last = 0;
+	int			me = calendar_me_index(calendar, VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id), &last);
 	int32		period;
 
 	if (me < 0)

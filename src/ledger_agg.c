@@ -238,15 +238,9 @@ wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 	me_id = PG_GETARG_TEXT_PP(1);
 	id = VARDATA_ANY(me_id);
 	id_len = VARSIZE_ANY_EXHDR(me_id);
-	me = state->last_me;
-	if (me >= calendar->nmes || calendar->mes[me].me_id_len != id_len ||
-		memcmp(calendar->mes[me].me_id, id, id_len) != 0)
-	{
-		me = calendar_find_me(calendar, id, id_len);
-		if (me < 0)
-			unknown_me_error("wwva.ledger_totals", id, id_len);
-		state->last_me = me;
-	}
+	me = calendar_me_index(calendar, id, id_len, &state->last_me);
+	if (me < 0)
+		unknown_me_error("wwva.ledger_totals", id, id_len);
 	if (state->mes[me].me_id == NULL)
 		ledger_me_init(&state->mes[me], id, id_len, calendar->nperiods, aggcontext);
 	add_posting(period_sums(&state->mes[me], period_no, aggcontext), fcinfo, 3, aggcontext);

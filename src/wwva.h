@@ -90,7 +90,54 @@ typedef struct Calendar
 } Calendar;
 
 extern Calendar *calendar_for_call(FunctionCallInfo fcinfo, Datum value);
-extern int	calendar_find_me(const Calendar *calendar, const char *me_id, int me_id_len);
+
+/*
+ * Finding an ME by id runs once per row, and ids are short: an inline hash
+ * and byte loop instead of library calls.
+ */
+static inline uint32
+me_id_hash(const char *id, int len)
+{
+	uint64		h = UINT64CONST(0x9E3779B97F4A7C15) ^ (uint64) len;
+
+	for (int i = 0; i < len; i++)
+		h = (h ^ (unsigned char) id[i]) * UINT64CONST(0x100000001B3);
+	return (uint32) (h ^ (h >> 32));
+}
+
+static inline bool
+me_id_equals(const CalendarMe *me, const char *id, int len)
+{
+	if (me->me_id_len != len)
+		return false;
+	for (int i = 0; i < len; i++)
+		if (me->me_id[i] != id[i])
+			return false;
+	return true;
+}
+
+/* Position of the ME in the calendar, or -1; *last is tried first and updated. */
+static inline int
+calendar_me_index(const Calendar *calendar, const char *id, int len, int *last)
+{
+	uint32		slot;
+
+	if (*last < calendar->nmes && me_id_equals(&calendar->mes[*last], id, len))
+		return *last;
+	for (slot = me_id_hash(id, len) & calendar->index_mask;; slot = (slot + 1) & calendar->index_mask)
+	{
+		int			me = calendar->index[slot];
+
+		if (me < 0)
+			return -1;
+		if (me_id_equals(&calendar->mes[me], id, len))
+		{
+			*last = me;
+			return me;
+		}
+	}
+}
+
 extern int32 calendar_period_of_date(const Calendar *calendar, DateADT day);
 extern int32 calendar_period_of_event(Calendar *calendar, int me, TimestampTz at);
 extern void unknown_me_error(const char *function_name, const char *me_id, int me_id_len);
