@@ -528,8 +528,10 @@ calendar_parse(bytea *value, MemoryContext context)
 	calendar->index_mask--;
 	for (int i = 0; i < calendar->nmes; i++)
 	{
-		uint32		slot = me_id_hash(calendar->mes[i].me_id, calendar->mes[i].me_id_len) &
-			calendar->index_mask;
+		uint32		slot;
+
+		calendar->mes[i].me_id_hash = me_id_hash(calendar->mes[i].me_id, calendar->mes[i].me_id_len);
+		slot = calendar->mes[i].me_id_hash & calendar->index_mask;
 
 		while (calendar->index[slot] >= 0)
 			slot = (slot + 1) & calendar->index_mask;

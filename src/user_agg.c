@@ -13,12 +13,15 @@
  * earlier periods, so the final function sees all periods of an ME at once.
  *
  * A user is kept under a 64-bit key that is a bijective mix of its id, so
- * counts stay exact.  Transitions insert into an open-addressing set whose
- * slot is the key's top bits: walking the slots yields the keys almost in
- * order, and a short insertion sort makes them sorted.  Partial states
- * travel sorted, so combining them is a linear merge and counting lifetime
- * users is a merge join over the window of periods.  An entry takes 16
- * bytes; a set is kept at most 3/4 full.
+ * counts stay exact.  Each ME and period keeps its users as an array sorted
+ * by key, 16 bytes per user, and the events that have not reached it yet in
+ * a short buffer beside it.  A full buffer is radix-sorted and merged into
+ * the array in one sequential pass: with ids in random order, that is far
+ * cheaper than a hash table whose every insert misses the cache once the
+ * sets outgrow it.  The buffer holds at most a quarter of the array (or 256
+ * events), so a user costs at most 20 bytes.  Partial states travel sorted,
+ * so combining them is a linear merge too, and counting lifetime users is
+ * a merge join over the window of periods.
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
@@ -44,32 +47,28 @@ PG_FUNCTION_INFO_V1(wwva_user_counts_final);
 #define USER_INTERACTED	0x01
 #define USER_CO_CREATED	0x02
 #define USER_FLAGS		(USER_INTERACTED | USER_CO_CREATED)
-#define ENTRY_PRESENT	0x80
 
 #define USER_STATE_MAGIC 0x57565532	/* "WVU2" */
 #define MAX_PERIOD_NO	1000000
-#define MIN_SET_BITS	6
-#define MAX_SET_BITS	31
+#define MIN_BUFFER		256
+#define MAX_SET_USERS	((uint32) (MaxAllocHugeSize / sizeof(UserEntry) / 2))
 
-/* One user in one period of one ME: 16 bytes. */
+/* One user in one period of one ME, or one event of it: 16 bytes. */
 typedef struct UserEntry
 {
 	uint64		key;			/* user_key(user_id) */
 	uint32		transactions;	/* saturates at PG_UINT32_MAX */
-	uint8		flags;			/* USER_* and ENTRY_PRESENT */
+	uint8		flags;			/* USER_* */
 } UserEntry;
 
-/*
- * The users of one period.  Hash form: 2^bits home slots plus an overflow
- * run at the end, no wrap-around.  Sorted form (bits == 0): count entries
- * in ascending key order.
- */
+/* The users of one period: sorted distinct keys, and events still to merge. */
 typedef struct UserSet
 {
 	UserEntry  *entries;
 	uint32		count;
-	uint32		nslots;
-	int			bits;
+	UserEntry  *buffer;			/* in arrival order, keys may repeat */
+	uint32		nbuffered;
+	uint32		buffer_size;	/* allocated */
 } UserSet;
 
 typedef struct PeriodUsers
@@ -88,29 +87,6 @@ typedef struct MeUsers
 	PeriodUsers *periods;		/* periods[i] is period number i + 1 */
 } MeUsers;
 
-/*
- * Events wait in a short queue before they reach their set: the slot an
- * event will probe is prefetched when it arrives and touched PENDING_EVENTS
- * rows later, so the cache miss of one insert overlaps the work on the
- * next rows instead of stalling each of them.
- */
-#define PENDING_EVENTS 16
-
-typedef enum EventKind
-{
-	EVENT_INTERACTION,
-	EVENT_TRANSACTION,
-	EVENT_CO_CREATION
-} EventKind;
-
-typedef struct PendingEvent
-{
-	uint64		key;
-	int32		me;				/* index into mes */
-	int32		period;			/* 0-based */
-	EventKind	kind;
-} PendingEvent;
-
 typedef struct UserState
 {
 	MemoryContext context;
@@ -118,16 +94,9 @@ typedef struct UserState
 	MeUsers    *mes;			/* sorted by me_id */
 	uint64		calendar_hash;	/* of the calendar the rows came with */
 	int			last_me;		/* where the previous row went */
-	int			npending;		/* queued events, oldest at first_pending */
-	int			first_pending;
-	PendingEvent pending[PENDING_EVENTS];
+	UserEntry  *scratch;		/* room for sorting a buffer */
+	uint32		scratch_size;
 } UserState;
-
-#if defined(__GNUC__) || defined(__clang__)
-#define prefetch(address) __builtin_prefetch(address)
-#else
-#define prefetch(address) ((void) 0)
-#endif
 
 /* splitmix64's finaliser: a bijection, so distinct ids keep distinct keys */
 static inline uint64
@@ -149,159 +118,176 @@ saturating_add(uint32 a, uint32 b)
 	return (a > PG_UINT32_MAX - b) ? PG_UINT32_MAX : a + b;
 }
 
+/*
+ * Sorts entries[0..n) by key: least significant byte first, eight stable
+ * counting passes through scratch, skipping the bytes all keys share.
+ */
 static void
-user_set_alloc(UserSet *set, int bits, MemoryContext context)
+radix_sort(UserEntry *entries, uint32 n, UserEntry *scratch)
 {
-	if (bits > MAX_SET_BITS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("wwva.user_resource_counts: more than 2^30 users in one period of one ME")));
-	set->bits = bits;
-	set->nslots = (((uint32) 1) << bits) + (((uint32) 1) << bits) / 8 + 8;
-	set->entries = MemoryContextAllocHuge(context, sizeof(UserEntry) * set->nslots);
-	memset(set->entries, 0, sizeof(UserEntry) * set->nslots);
-	set->count = 0;
-}
+	UserEntry  *from = entries,
+			   *to = scratch;
 
-static UserEntry *user_set_insert(UserSet *set, uint64 key, MemoryContext context);
+	for (int shift = 0; shift < 64; shift += 8)
+	{
+		uint32		offsets[256] = {0};
+		uint32		position = 0;
+		bool		one_bucket = false;
 
-/* Rebuilds the hash form with 2^bits home slots from entries[0..n). */
-static void
-user_set_rebuild(UserSet *set, int bits, MemoryContext context)
-{
-	UserEntry  *old = set->entries;
-	uint32		old_slots = set->bits == 0 ? set->count : set->nslots;
-
-	user_set_alloc(set, bits, context);
-	for (uint32 i = 0; i < old_slots; i++)
-		if (old[i].flags & ENTRY_PRESENT)
+		for (uint32 i = 0; i < n; i++)
+			offsets[(from[i].key >> shift) & 0xFF]++;
+		for (int b = 0; b < 256; b++)
 		{
-			UserEntry  *entry = user_set_insert(set, old[i].key, context);
+			uint32		in_bucket = offsets[b];
 
-			entry->transactions = old[i].transactions;
-			entry->flags = old[i].flags;
+			if (in_bucket == n)
+				one_bucket = true;
+			offsets[b] = position;
+			position += in_bucket;
 		}
-	if (old)
-		pfree(old);
+		if (one_bucket)
+			continue;
+		for (uint32 i = 0; i < n; i++)
+			to[offsets[(from[i].key >> shift) & 0xFF]++] = from[i];
+		from = to;
+		to = (to == scratch) ? entries : scratch;
+	}
+	if (from != entries)
+		memcpy(entries, from, sizeof(UserEntry) * n);
 }
 
+static inline void
+entry_absorb(UserEntry *into, const UserEntry *from)
+{
+	into->transactions = saturating_add(into->transactions, from->transactions);
+	into->flags |= from->flags;
+}
+
+/*
+ * The union of the sorted distinct arrays a and b (either may be empty) as
+ * a new array; the inputs are freed.
+ */
 static UserEntry *
-user_set_insert(UserSet *set, uint64 key, MemoryContext context)
+merge_sorted(UserEntry *a, uint32 na, UserEntry *b, uint32 nb, uint32 *count,
+			 MemoryContext context)
 {
-	uint32		slot;
-
-	if (set->bits == 0)
-	{
-		/* an empty set, or a sorted one from a partial state: hash it */
-		int			bits = MIN_SET_BITS;
-
-		while ((UINT64CONST(1) << bits) * 3 / 4 < (uint64) set->count + 1)
-			bits++;
-		user_set_rebuild(set, bits, context);
-	}
-	else if (set->count + 1 > (((uint32) 1) << set->bits) / 4 * 3)
-		user_set_rebuild(set, set->bits + 1, context);
-
-	for (slot = (uint32) (key >> (64 - set->bits));; slot++)
-	{
-		UserEntry  *entry;
-
-		if (slot == set->nslots)
-		{
-			/* the overflow run is full: a rare pile-up, grow past it */
-			user_set_rebuild(set, set->bits + 1, context);
-			return user_set_insert(set, key, context);
-		}
-		entry = &set->entries[slot];
-		if (!(entry->flags & ENTRY_PRESENT))
-		{
-			entry->key = key;
-			entry->transactions = 0;
-			entry->flags = ENTRY_PRESENT;
-			set->count++;
-			return entry;
-		}
-		if (entry->key == key)
-			return entry;
-	}
-}
-
-/* Turns the set into its sorted form, in place. */
-static void
-user_set_sort(UserSet *set)
-{
-	uint32		n = 0;
-	UserEntry  *e = set->entries;
-
-	if (set->bits == 0)
-		return;
-	for (uint32 i = 0; i < set->nslots; i++)
-		if (e[i].flags & ENTRY_PRESENT)
-			e[n++] = e[i];
-	/* slots follow the keys' top bits: only pile-ups are out of order */
-	for (uint32 i = 1; i < n; i++)
-	{
-		UserEntry	moving = e[i];
-		uint32		j = i;
-
-		while (j > 0 && e[j - 1].key > moving.key)
-		{
-			e[j] = e[j - 1];
-			j--;
-		}
-		e[j] = moving;
-	}
-	set->count = n;
-	set->bits = 0;
-}
-
-/* Adds the sorted set from into the set into (both sorted afterwards). */
-static void
-user_set_merge(UserSet *into, UserSet *from, MemoryContext context)
-{
-	UserEntry  *merged,
-			   *a,
-			   *b;
+	UserEntry  *merged;
 	uint32		i = 0,
 				j = 0,
 				n = 0;
 
-	if (from->count == 0)
-		return;
-	user_set_sort(into);
-	user_set_sort(from);
-	if (into->count == 0)
+	if ((uint64) na + nb > MAX_SET_USERS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("wwva.user_resource_counts: too many users in one period of one ME")));
+	merged = MemoryContextAllocHuge(context, sizeof(UserEntry) * Max((Size) na + nb, 1));
+	while (i < na && j < nb)
 	{
-		if (into->entries)
-			pfree(into->entries);
-		*into = *from;
-		from->entries = NULL;
-		from->count = 0;
-		return;
-	}
-	a = into->entries;
-	b = from->entries;
-	merged = MemoryContextAllocHuge(context, sizeof(UserEntry) * ((Size) into->count + from->count));
-	while (i < into->count || j < from->count)
-	{
-		if (j == from->count || (i < into->count && a[i].key < b[j].key))
+		if (a[i].key < b[j].key)
 			merged[n++] = a[i++];
-		else if (i == into->count || b[j].key < a[i].key)
+		else if (b[j].key < a[i].key)
 			merged[n++] = b[j++];
 		else
 		{
 			merged[n] = a[i++];
-			merged[n].transactions = saturating_add(merged[n].transactions, b[j].transactions);
-			merged[n++].flags |= b[j++].flags;
+			entry_absorb(&merged[n++], &b[j++]);
 		}
 	}
-	pfree(a);
-	pfree(b);
+	while (i < na)
+		merged[n++] = a[i++];
+	while (j < nb)
+		merged[n++] = b[j++];
+	if (a)
+		pfree(a);
+	if (b)
+		pfree(b);
+	*count = n;
+	return merged;
+}
+
+/* Sorts the buffered events and merges them into the users. */
+static void
+user_set_flush(UserSet *set, UserState *state)
+{
+	uint32		n = 0;
+	UserEntry  *sorted;
+
+	if (set->nbuffered == 0)
+		return;
+	if (state->scratch_size < set->nbuffered)
+	{
+		if (state->scratch)
+			pfree(state->scratch);
+		state->scratch_size = Max(set->buffer_size, MIN_BUFFER);
+		state->scratch = MemoryContextAllocHuge(state->context,
+												sizeof(UserEntry) * state->scratch_size);
+	}
+	radix_sort(set->buffer, set->nbuffered, state->scratch);
+	/* one entry per key among the events */
+	for (uint32 i = 0; i < set->nbuffered; i++)
+	{
+		if (n > 0 && set->buffer[n - 1].key == set->buffer[i].key)
+			entry_absorb(&set->buffer[n - 1], &set->buffer[i]);
+		else
+			set->buffer[n++] = set->buffer[i];
+	}
+	sorted = MemoryContextAllocHuge(state->context, sizeof(UserEntry) * n);
+	memcpy(sorted, set->buffer, sizeof(UserEntry) * n);
+	set->entries = merge_sorted(set->entries, set->count, sorted, n, &set->count,
+								state->context);
+	set->nbuffered = 0;
+	/* the next buffer may hold a quarter of the users: merges stay linear overall */
+	if (set->buffer_size < set->count / 4)
+	{
+		pfree(set->buffer);
+		set->buffer_size = set->count / 4;
+		set->buffer = MemoryContextAllocHuge(state->context, sizeof(UserEntry) * set->buffer_size);
+	}
+}
+
+/* One event of a user: transactions and flags it adds. */
+static inline void
+user_set_add(UserSet *set, UserState *state, uint64 key, uint32 transactions, uint8 flags)
+{
+	UserEntry  *event;
+
+	if (set->nbuffered == set->buffer_size)
+	{
+		if (set->buffer == NULL)
+		{
+			set->buffer_size = MIN_BUFFER;
+			set->buffer = MemoryContextAlloc(state->context, sizeof(UserEntry) * MIN_BUFFER);
+		}
+		else
+			user_set_flush(set, state);
+	}
+	event = &set->buffer[set->nbuffered++];
+	event->key = key;
+	event->transactions = transactions;
+	event->flags = flags;
+}
+
+/* Releases the buffer once no more events will come. */
+static void
+user_set_finish(UserSet *set, UserState *state)
+{
+	user_set_flush(set, state);
+	if (set->buffer)
+		pfree(set->buffer);
+	set->buffer = NULL;
+	set->buffer_size = 0;
+}
+
+/* Adds the finished set from into the finished set into; from is emptied. */
+static void
+user_set_merge(UserSet *into, UserSet *from, MemoryContext context)
+{
+	if (from->count == 0)
+		return;
+	into->entries = merge_sorted(into->entries, into->count, from->entries, from->count,
+								 &into->count, context);
 	from->entries = NULL;
 	from->count = 0;
-	into->entries = merged;
-	into->count = n;
-	into->nslots = n;
 }
 
 /* Settings are per ME: N and K in range. */
@@ -390,79 +376,41 @@ period_slot(UserState *state, MeUsers *me, int32 period_no)
 static bool
 period_present(const PeriodUsers *period)
 {
-	return period->users.count > 0 || period->customizations > 0;
+	return period->users.count > 0 || period->users.nbuffered > 0 || period->customizations > 0;
 }
 
+/* Every set of the state merged and without buffer: before it is read or sent. */
 static void
-apply_event(UserState *state, const PendingEvent *event)
+finish_sets(UserState *state)
 {
-	UserEntry  *entry = user_set_insert(&state->mes[event->me].periods[event->period].users,
-										event->key, state->context);
-
-	switch (event->kind)
-	{
-		case EVENT_INTERACTION:
-			entry->flags |= USER_INTERACTED;
-			break;
-		case EVENT_TRANSACTION:
-			entry->transactions = saturating_add(entry->transactions, 1);
-			break;
-		case EVENT_CO_CREATION:
-			entry->flags |= USER_CO_CREATED;
-			break;
-	}
-}
-
-/* Applies every queued event: before the sets are read, merged or sent. */
-static void
-drain_events(UserState *state)
-{
-	for (int i = 0; i < state->npending; i++)
-		apply_event(state, &state->pending[(state->first_pending + i) % PENDING_EVENTS]);
-	state->npending = 0;
-	state->first_pending = 0;
+	for (int i = 0; i < state->nmes; i++)
+		for (int32 p = 0; p < state->mes[i].nperiods; p++)
+			user_set_finish(&state->mes[i].periods[p].users, state);
+	if (state->scratch)
+		pfree(state->scratch);
+	state->scratch = NULL;
+	state->scratch_size = 0;
 }
 
 /*
  * One event of ME number me in period number period_no; false for an
- * unknown kind.  Customizations are counted at once; the others queue.
+ * unknown kind.
  */
 static bool
 add_event(UserState *state, int32 me, int32 period_no, int64 user_id, text *kind)
 {
-	PendingEvent *event;
-	UserSet    *set = &state->mes[me].periods[period_no - 1].users;
-	uint64		key = user_key(user_id);
-	EventKind	event_kind;
+	PeriodUsers *period = &state->mes[me].periods[period_no - 1];
 
 	if (text_equals(kind, "interaction"))
-		event_kind = EVENT_INTERACTION;
+		user_set_add(&period->users, state, user_key(user_id), 0, USER_INTERACTED);
 	else if (text_equals(kind, "transaction"))
-		event_kind = EVENT_TRANSACTION;
+		user_set_add(&period->users, state, user_key(user_id), 1, 0);
 	else if (text_equals(kind, "customization"))
-	{
-		state->mes[me].periods[period_no - 1].customizations++;
-		return true;
-	}
+		period->customizations++;
 	else if (text_equals(kind, "co_creation"))
-		event_kind = EVENT_CO_CREATION;
+		user_set_add(&period->users, state, user_key(user_id), 0, USER_CO_CREATED);
 	else
 		return false;
-
-	if (set->bits != 0)
-		prefetch(&set->entries[key >> (64 - set->bits)]);
-	if (state->npending == PENDING_EVENTS)
-	{
-		apply_event(state, &state->pending[state->first_pending]);
-		state->first_pending = (state->first_pending + 1) % PENDING_EVENTS;
-		state->npending--;
-	}
-	event = &state->pending[(state->first_pending + state->npending) % PENDING_EVENTS];
-	event->key = key;
-	event->me = me;
-	event->period = period_no - 1;
-	event->kind = event_kind;
-	state->npending++;
 	return true;
 }
 
@@ -625,13 +573,13 @@ wwva_user_counts_combine(PG_FUNCTION_ARGS)
 
 	if (other == NULL)
 		PG_RETURN_POINTER(state);
-	drain_events(other);
+	finish_sets(other);
 	if (state == NULL)
 	{
 		other->context = aggcontext;
 		PG_RETURN_POINTER(other);
 	}
-	drain_events(state);
+	finish_sets(state);
 	merged = MemoryContextAllocZero(aggcontext, sizeof(MeUsers) * Max(state->nmes + other->nmes, 1));
 	while (i < state->nmes || j < other->nmes)
 	{
@@ -685,7 +633,7 @@ wwva_user_counts_serialize(PG_FUNCTION_ARGS)
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_serialize");
 	state = (UserState *) PG_GETARG_POINTER(0);
-	drain_events(state);
+	finish_sets(state);
 	for (int i = 0; i < state->nmes; i++)
 		if (state->mes[i].me_id != NULL)
 			present_mes++;
@@ -714,7 +662,6 @@ wwva_user_counts_serialize(PG_FUNCTION_ARGS)
 
 			if (!period_present(period))
 				continue;
-			user_set_sort(&period->users);
 			if ((Size) buf.len + (Size) period->users.count * SERIALIZED_USER_SIZE + 64 >= MaxAllocSize)
 				ereport(ERROR,
 						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -730,7 +677,7 @@ wwva_user_counts_serialize(PG_FUNCTION_ARGS)
 
 				pq_sendint64(&buf, entry->key);
 				pq_sendint32(&buf, entry->transactions);
-				pq_sendbyte(&buf, entry->flags & USER_FLAGS);
+				pq_sendbyte(&buf, entry->flags);
 			}
 		}
 	}
@@ -811,8 +758,7 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 			period->customizations = customizations;
 			set = &period->users;
 			set->entries = MemoryContextAllocHuge(aggcontext, sizeof(UserEntry) * Max(count, 1));
-			set->count = set->nslots = count;
-			set->bits = 0;
+			set->count = count;
 			for (int32 u = 0; u < count; u++)
 			{
 				UserEntry  *entry = &set->entries[u];
@@ -824,7 +770,6 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 					corrupt_state(buf.len, "bad user flags");
 				if (u > 0 && entry->key <= set->entries[u - 1].key)
 					corrupt_state(buf.len, "users out of order");
-				entry->flags |= ENTRY_PRESENT;
 			}
 		}
 	}
@@ -894,8 +839,6 @@ static void
 me_rows(MeUsers *me, CompositeArrayBuilder *builder, bool with_me_id,
 		Datum **rows, int *nrows, int *capacity)
 {
-	for (int32 p = 0; p < me->nperiods; p++)
-		user_set_sort(&me->periods[p].users);
 	for (int32 p = 1; p <= me->nperiods; p++)
 	{
 		PeriodUsers *period = &me->periods[p - 1];
@@ -945,7 +888,7 @@ wwva_user_counts_final(PG_FUNCTION_ARGS)
 	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_final");
 	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
 	if (state != NULL)
-		drain_events(state);
+		finish_sets(state);
 	composite_array_begin(&builder, fcinfo, 5, "wwva.user_counts_final");
 	for (int i = 0; state != NULL && i < state->nmes; i++)
 		if (state->mes[i].me_id != NULL)
@@ -970,7 +913,7 @@ wwva_me_user_counts_final(PG_FUNCTION_ARGS)
 	(void) wwva_aggregate_context(fcinfo, "wwva.me_user_counts_final");
 	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
 	if (state != NULL)
-		drain_events(state);
+		finish_sets(state);
 	composite_array_begin(&builder, fcinfo, 6, "wwva.me_user_counts_final");
 	for (int i = 0; state != NULL && i < state->nmes; i++)
 		if (state->mes[i].me_id != NULL)

@@ -62,6 +62,7 @@ typedef struct CalendarMe
 {
 	const char *me_id;			/* not NUL-terminated */
 	int			me_id_len;
+	uint32		me_id_hash;		/* me_id_hash(me_id, me_id_len) */
 	const char *timezone;
 	int			timezone_len;
 	int32		min_transactions;
@@ -106,9 +107,9 @@ me_id_hash(const char *id, int len)
 }
 
 static inline bool
-me_id_equals(const CalendarMe *me, const char *id, int len)
+me_id_equals(const CalendarMe *me, uint32 hash, const char *id, int len)
 {
-	if (me->me_id_len != len)
+	if (me->me_id_hash != hash || me->me_id_len != len)
 		return false;
 	for (int i = 0; i < len; i++)
 		if (me->me_id[i] != id[i])
@@ -120,17 +121,18 @@ me_id_equals(const CalendarMe *me, const char *id, int len)
 static inline int
 calendar_me_index(const Calendar *calendar, const char *id, int len, int *last)
 {
+	uint32		hash = me_id_hash(id, len);
 	uint32		slot;
 
-	if (*last < calendar->nmes && me_id_equals(&calendar->mes[*last], id, len))
+	if (*last < calendar->nmes && me_id_equals(&calendar->mes[*last], hash, id, len))
 		return *last;
-	for (slot = me_id_hash(id, len) & calendar->index_mask;; slot = (slot + 1) & calendar->index_mask)
+	for (slot = hash & calendar->index_mask;; slot = (slot + 1) & calendar->index_mask)
 	{
 		int			me = calendar->index[slot];
 
 		if (me < 0)
 			return -1;
-		if (me_id_equals(&calendar->mes[me], id, len))
+		if (me_id_equals(&calendar->mes[me], hash, id, len))
 		{
 			*last = me;
 			return me;
