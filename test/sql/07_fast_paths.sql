@@ -148,8 +148,8 @@ SELECT count(*) AS pairs,
  WHERE s.period_no IS NOT NULL OR s.me_id IS NULL;
 
 -- ---------------------------------------------------------------------------
--- 3. Distinct users: a period with 140,000 users fills and flushes its
---    event buffer hundreds of times (256 events, then a quarter of the
+-- 3. Distinct users: a period with 130,000 users fills and flushes its
+--    event buffer many times (256 events, then a quarter of the
 --    users so far), repeated users among them; a parallel plan merges three
 --    sorted partial sets.  The counts equal count(DISTINCT), grouped by ME
 --    or not, serial or parallel.
