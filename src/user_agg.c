@@ -666,7 +666,7 @@ wwva_user_counts_serialize(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 						 errmsg("wwva.user_resource_counts: partial state exceeds 1 GB"),
-						 errhint("Disable parallel aggregation for this query (SET max_parallel_workers_per_gather = 0).")));
+						 errhint("Group the aggregate by me_id so each ME has a state of its own, or disable parallel aggregation (SET max_parallel_workers_per_gather = 0).")));
 			pq_sendint32(&buf, p + 1);
 			pq_sendint64(&buf, period->customizations);
 			pq_sendint32(&buf, period->users.count);
