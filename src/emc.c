@@ -817,7 +817,7 @@ wwva_split_final(PG_FUNCTION_ARGS)
 	state = PG_ARGISNULL(0) ? NULL : (SplitState *) PG_GETARG_POINTER(0);
 	composite_array_begin(&builder, fcinfo, 2, "wwva.split_final");
 	if (state == NULL || state->nrows == 0)
-		PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, NULL, 0));
+		return PointerGetDatum(composite_array_end(&builder, NULL, 0));
 
 	/* sort a copy: the final function must leave the state as it was */
 	n = state->nrows;

@@ -31,6 +31,7 @@ WWVA_PACKAGES=(
 	postgresql-15-pgtap
 	libtap-parser-sourcehandler-pgtap-perl
 	postgresql-contrib
+	cppcheck
 )
 
 # Set by wwva_start_cluster; read by the exit trap.
@@ -120,16 +121,17 @@ wwva_install_deps() {
 		apt-get install -y --no-install-recommends "${WWVA_PACKAGES[@]}"
 }
 
-# Build and install the extension. The build must be warning-free: any
-# "warning:" from the compiler (or make) fails the script.
+# Build and install the extension with -Werror: it must be warning-free, and
+# any "warning:" left (from make, say) fails the script too.
 wwva_build_install() {
 	local out rc=0
 	out="$(mktemp /tmp/wwva-build.XXXXXX)"
 	wwva_log "building and installing wwva (make clean all install)"
 	if [ "$(id -u)" -eq 0 ]; then
-		LC_ALL=C make -C "$ROOT" clean all install PG_CONFIG="$PG_CONFIG" >"$out" 2>&1 || rc=$?
+		LC_ALL=C make -C "$ROOT" clean all install PG_CONFIG="$PG_CONFIG" \
+			PG_CFLAGS="-Wall -Wextra -Werror" >"$out" 2>&1 || rc=$?
 	else
-		{ LC_ALL=C make -C "$ROOT" clean all PG_CONFIG="$PG_CONFIG" &&
+		{ LC_ALL=C make -C "$ROOT" clean all PG_CONFIG="$PG_CONFIG" PG_CFLAGS="-Wall -Wextra -Werror" &&
 			wwva_as_root env LC_ALL=C make -C "$ROOT" install PG_CONFIG="$PG_CONFIG"; } >"$out" 2>&1 || rc=$?
 	fi
 	if [ "$rc" -ne 0 ]; then
