@@ -350,7 +350,8 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("%s: %s has lower limit %s above upper limit %s", fn,
 								describe(describe_context, i),
-								numeric_to_text(lower ? lower[i] : numeric_zero()), numeric_to_text(upper[i])),
+								numeric_to_text((lower && lower[i]) ? lower[i] : numeric_zero()),
+								numeric_to_text(upper[i])),
 						 errhint("Each member's lower limit must not exceed its upper limit (and both round to %d digits).",
 								 scale)));
 		}

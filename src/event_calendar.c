@@ -74,6 +74,9 @@ compare_me_ids(const char *a, int alen, const char *b, int blen)
 	return cmp != 0 ? cmp : (alen > blen) - (alen < blen);
 }
 
+static pg_tz *zone_by_name(const char *name, int len);
+static bool zone_is_known(const char *name, int len);
+
 typedef struct MeArgument
 {
 	text	   *me_id;
@@ -179,6 +182,12 @@ wwva_make_calendar(PG_FUNCTION_ARGS)
 		mes[i].lifetime_periods = DatumGetInt32(lifetime_periods[i]);
 		user_settings_check(mes[i].min_transactions, mes[i].lifetime_periods,
 							"wwva.make_calendar");
+		if (!zone_is_known(VARDATA_ANY(mes[i].timezone), VARSIZE_ANY_EXHDR(mes[i].timezone)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("wwva.make_calendar: ME \"%s\" has unknown time zone \"%s\"",
+							text_for_message(mes[i].me_id), text_for_message(mes[i].timezone)),
+					 errhint("Use a name from pg_timezone_names, such as 'Asia/Shanghai' or 'UTC'.")));
 	}
 	qsort(mes, nmes, sizeof(MeArgument), compare_me_arguments);
 	for (int i = 1; i < nmes; i++)
@@ -220,6 +229,26 @@ wwva_make_calendar(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
+/* Whether PostgreSQL reads the name as a time zone abbreviation. */
+static bool
+zone_is_abbreviation(const char *zone_name, int len)
+{
+	char	   *lower = downcase_truncate_identifier(zone_name, len, false);
+	int			offset;
+	pg_tz	   *abbreviation_zone = NULL;
+	int			type;
+
+#if PG_VERSION_NUM >= 160000
+	DateTimeErrorExtra extra;
+
+	if (DecodeTimezoneAbbrev(0, lower, &type, &offset, &abbreviation_zone, &extra) != 0)
+		return false;
+#else
+	type = DecodeTimezoneAbbrev(0, lower, &offset, &abbreviation_zone);
+#endif
+	return type != UNKNOWN_FIELD;
+}
+
 /*
  * The zone PostgreSQL's timestamptz_zone() would use for this name, or
  * NULL when it would read the name as an abbreviation (or not at all): the
@@ -229,29 +258,27 @@ static pg_tz *
 zone_by_name(const char *name, int len)
 {
 	char		zone_name[TZ_STRLEN_MAX + 1];
-	char	   *lower;
-	int			offset;
-	pg_tz	   *abbreviation_zone = NULL;
-	int			type;
 
 	if (len > TZ_STRLEN_MAX)
 		return NULL;
 	memcpy(zone_name, name, len);
 	zone_name[len] = '\0';
-	lower = downcase_truncate_identifier(zone_name, len, false);
-#if PG_VERSION_NUM >= 160000
-	{
-		DateTimeErrorExtra extra;
-
-		if (DecodeTimezoneAbbrev(0, lower, &type, &offset, &abbreviation_zone, &extra) != 0)
-			return NULL;
-	}
-#else
-	type = DecodeTimezoneAbbrev(0, lower, &offset, &abbreviation_zone);
-#endif
-	if (type != UNKNOWN_FIELD)
+	if (zone_is_abbreviation(zone_name, len))
 		return NULL;
 	return pg_tzset(zone_name);
+}
+
+/* Whether timestamptz_zone() accepts the name: an abbreviation or a zone. */
+static bool
+zone_is_known(const char *name, int len)
+{
+	char		zone_name[TZ_STRLEN_MAX + 1];
+
+	if (len == 0 || len > TZ_STRLEN_MAX || memchr(name, '\0', len) != NULL)
+		return false;
+	memcpy(zone_name, name, len);
+	zone_name[len] = '\0';
+	return zone_is_abbreviation(zone_name, len) || pg_tzset(zone_name) != NULL;
 }
 
 /*

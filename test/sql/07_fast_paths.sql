@@ -244,6 +244,7 @@ SELECT * FROM serial_counts ORDER BY me_id, period_no;
 SELECT wwva.make_calendar('{a,b}', '{UTC}', '{1,1}', '{2,2}', '{}', '{}');
 SELECT wwva.make_calendar('{a,a}', '{UTC,UTC}', '{1,1}', '{2,2}', '{}', '{}');
 SELECT wwva.make_calendar('{a}', '{UTC}', '{0}', '{2}', '{}', '{}');
+SELECT wwva.make_calendar('{a}', '{Mars/Olympus}', '{1}', '{2}', '{}', '{}');
 SELECT wwva.make_calendar('{a}', '{UTC}', '{1}', '{2}', '{2024-01-01,2024-01-15}', '{2024-02-01,2024-03-01}');
 SELECT wwva.make_calendar('{a,NULL}', '{UTC,UTC}', '{1,1}', '{2,2}', '{}', '{}');
 SELECT wwva.make_calendar('{a}', '{UTC}', '{1}', '{2}', NULL, '{}');

@@ -9,7 +9,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(46);
+SELECT plan(48);
 
 INSERT INTO wwva.me (me_id) VALUES ('t_leader'), ('t_node');
 INSERT INTO wwva.period VALUES ('t_2030', '2030-01-01', '2031-01-01');
@@ -115,6 +115,13 @@ SELECT throws_ok($$SELECT wwva.allocate(100, '{1,NULL}', NULL, NULL)$$, '22004',
                  'allocate: NULL weight element');
 SELECT throws_ok($$SELECT wwva.allocate(100, '{1,2}', '{NaN,0}', NULL)$$, '22023', NULL,
                  'allocate: NaN lower limit');
+-- found by test/t/070_fuzz.sh: a NULL lower element beside a negative upper limit crashed the backend
+SELECT throws_ok($$SELECT wwva.allocate(0, '{1}', '{NULL}', '{-1e-300}', 2)$$, '22023',
+                 'wwva.allocate: member 1 has lower limit 0 above upper limit -0.' || repeat('0', 299) || '1',
+                 'allocate: NULL lower element (0) above a negative upper limit');
+SELECT throws_ok($$SELECT wwva.split(m, 1, l, -0.5, 10, 2) FROM (VALUES ('a', NULL::numeric)) v(m, l)$$, '22023',
+                 'wwva.split: member "a" has lower limit 0 above upper limit -0.5',
+                 'split: NULL lower limit (0) above a negative upper limit');
 SELECT throws_ok($$SELECT wwva.allocate('-Infinity', '{1,2}', NULL, NULL)$$, '22023', NULL,
                  'allocate: infinite pool');
 SELECT throws_ok($$SELECT wwva.allocate(100, '{1,2}', NULL, NULL, -1)$$, '22023',
