@@ -3,7 +3,8 @@ EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/defau
 
 MODULE_big = wwva
 OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/money.o \
-       src/exact_sum.o src/ledger_agg.o src/user_agg.o src/emc.o
+       src/exact_sum.o src/numeric_digits.o src/ledger_agg.o src/user_agg.o \
+       src/user_entries.o src/emc.o
 
 # The install script is assembled from one source per WWVA section, in
 # dependency order: ledgers and C declarations first, then the shared

@@ -25,6 +25,7 @@
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
+#include "user_entries.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -44,22 +45,10 @@ PG_FUNCTION_INFO_V1(wwva_user_counts_serialize);
 PG_FUNCTION_INFO_V1(wwva_user_counts_deserialize);
 PG_FUNCTION_INFO_V1(wwva_user_counts_final);
 
-#define USER_INTERACTED	0x01
-#define USER_CO_CREATED	0x02
-#define USER_FLAGS		(USER_INTERACTED | USER_CO_CREATED)
-
 #define USER_STATE_MAGIC 0x57565532	/* "WVU2" */
 #define MAX_PERIOD_NO	1000000
 #define MIN_BUFFER		256
 #define MAX_SET_USERS	((uint32) (MaxAllocHugeSize / sizeof(UserEntry) / 2))
-
-/* One user in one period of one ME, or one event of it: 16 bytes. */
-typedef struct UserEntry
-{
-	uint64		key;			/* user_key(user_id) */
-	uint32		transactions;	/* saturates at PG_UINT32_MAX */
-	uint8		flags;			/* USER_* */
-} UserEntry;
 
 /* The users of one period: sorted distinct keys, and events still to merge. */
 typedef struct UserSet
@@ -112,57 +101,6 @@ user_key(int64 user_id)
 	return x;
 }
 
-static inline uint32
-saturating_add(uint32 a, uint32 b)
-{
-	return (a > PG_UINT32_MAX - b) ? PG_UINT32_MAX : a + b;
-}
-
-/*
- * Sorts entries[0..n) by key: least significant byte first, eight stable
- * counting passes through scratch, skipping the bytes all keys share.
- */
-static void
-radix_sort(UserEntry *entries, uint32 n, UserEntry *scratch)
-{
-	UserEntry  *from = entries,
-			   *to = scratch;
-
-	for (int shift = 0; shift < 64; shift += 8)
-	{
-		uint32		offsets[256] = {0};
-		uint32		position = 0;
-		bool		one_bucket = false;
-
-		for (uint32 i = 0; i < n; i++)
-			offsets[(from[i].key >> shift) & 0xFF]++;
-		for (int b = 0; b < 256; b++)
-		{
-			uint32		in_bucket = offsets[b];
-
-			if (in_bucket == n)
-				one_bucket = true;
-			offsets[b] = position;
-			position += in_bucket;
-		}
-		if (one_bucket)
-			continue;
-		for (uint32 i = 0; i < n; i++)
-			to[offsets[(from[i].key >> shift) & 0xFF]++] = from[i];
-		from = to;
-		to = (to == scratch) ? entries : scratch;
-	}
-	if (from != entries)
-		memcpy(entries, from, sizeof(UserEntry) * n);
-}
-
-static inline void
-entry_absorb(UserEntry *into, const UserEntry *from)
-{
-	into->transactions = saturating_add(into->transactions, from->transactions);
-	into->flags |= from->flags;
-}
-
 /*
  * The union of the sorted distinct arrays a and b (either may be empty) as
  * a new array; the inputs are freed.
@@ -172,36 +110,17 @@ merge_sorted(UserEntry *a, uint32 na, UserEntry *b, uint32 nb, uint32 *count,
 			 MemoryContext context)
 {
 	UserEntry  *merged;
-	uint32		i = 0,
-				j = 0,
-				n = 0;
 
 	if ((uint64) na + nb > MAX_SET_USERS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("wwva.user_resource_counts: too many users in one period of one ME")));
 	merged = MemoryContextAllocHuge(context, sizeof(UserEntry) * Max((Size) na + nb, 1));
-	while (i < na && j < nb)
-	{
-		if (a[i].key < b[j].key)
-			merged[n++] = a[i++];
-		else if (b[j].key < a[i].key)
-			merged[n++] = b[j++];
-		else
-		{
-			merged[n] = a[i++];
-			entry_absorb(&merged[n++], &b[j++]);
-		}
-	}
-	while (i < na)
-		merged[n++] = a[i++];
-	while (j < nb)
-		merged[n++] = b[j++];
+	*count = user_entries_merge(a, na, b, nb, merged);
 	if (a)
 		pfree(a);
 	if (b)
 		pfree(b);
-	*count = n;
 	return merged;
 }
 
@@ -209,7 +128,7 @@ merge_sorted(UserEntry *a, uint32 na, UserEntry *b, uint32 nb, uint32 *count,
 static void
 user_set_flush(UserSet *set, UserState *state)
 {
-	uint32		n = 0;
+	uint32		n;
 	UserEntry  *sorted;
 
 	if (set->nbuffered == 0)
@@ -222,15 +141,8 @@ user_set_flush(UserSet *set, UserState *state)
 		state->scratch = MemoryContextAllocHuge(state->context,
 												sizeof(UserEntry) * state->scratch_size);
 	}
-	radix_sort(set->buffer, set->nbuffered, state->scratch);
-	/* one entry per key among the events */
-	for (uint32 i = 0; i < set->nbuffered; i++)
-	{
-		if (n > 0 && set->buffer[n - 1].key == set->buffer[i].key)
-			entry_absorb(&set->buffer[n - 1], &set->buffer[i]);
-		else
-			set->buffer[n++] = set->buffer[i];
-	}
+	user_entries_sort(set->buffer, set->nbuffered, state->scratch);
+	n = user_entries_fold(set->buffer, set->nbuffered);
 	sorted = MemoryContextAllocHuge(state->context, sizeof(UserEntry) * n);
 	memcpy(sorted, set->buffer, sizeof(UserEntry) * n);
 	set->entries = merge_sorted(set->entries, set->count, sorted, n, &set->count,

@@ -32,6 +32,8 @@ WWVA_PACKAGES=(
 	libtap-parser-sourcehandler-pgtap-perl
 	postgresql-contrib
 	cppcheck
+	clang-14
+	libclang-rt-14-dev
 )
 
 # Set by wwva_start_cluster; read by the exit trap.
