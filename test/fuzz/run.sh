@@ -26,6 +26,13 @@ printf '\001\202\300\042\000\064\015' > "$work/corpus/cents"         # 34.3400 s
 printf '\001\000\100\002\000\001\000\000\000' > "$work/corpus/long"   # long header
 
 "$work/fuzz_core" -max_total_time="$seconds" -seed=1 -max_len=4096 -print_final_stats=1 \
-    "$work/corpus" > "$work/log" 2>&1 || { tail -40 "$work/log" >&2; echo "FAIL: fuzz_core found a problem" >&2; exit 1; }
+    -artifact_prefix="$work/" "$work/corpus" > "$work/log" 2>&1 || {
+        tail -40 "$work/log" >&2
+        for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+            [ -e "$f" ] && cp "$f" /tmp/ && echo "input kept as /tmp/${f##*/} (replay: fuzz_core /tmp/${f##*/})" >&2
+        done
+        echo "FAIL: fuzz_core found a problem" >&2
+        exit 1
+    }
 runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$')
 echo "ok: libFuzzer ran $runs inputs through the pure C core in ${seconds}s (ASan, UBSan): 0 crashes"
