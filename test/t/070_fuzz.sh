@@ -154,7 +154,7 @@ BEGIN
                     pick('words'), pick('instants'),
                     (ARRAY['''a''', '''b''', '''c''', 'NULL'])[1 + floor(random() * 4)::int], pick('ints'),
                     pick('words'), pick('instants'));
-    WHEN 12 THEN name := 'make_calendar, matching lengths';
+    WHEN 12 THEN name := 'make_calendar';  -- arrays of matching lengths
         q := format('SELECT wwva.make_calendar(%s, %s, %s, %s, %s, %s)',
                     CASE WHEN n = 0 THEN '''{}''::text[]'
                          ELSE format('ARRAY[%s]', (SELECT string_agg(quote_literal('m' || i), ', ') FROM generate_series(1, n) i)) END,
