@@ -14,15 +14,15 @@ SQL_SOURCES = sql/ledgers.sql sql/functions.sql sql/calendar.sql sql/figures.sql
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
        sql/section5_marginal_income.sql sql/statement.sql sql/emc.sql \
-       sql/finish.sql
+       sql/required_keys.sql sql/finish.sql
 
 # Upgrade from 0.2.0: what 0.3.0 added (the calendar and the per-ME
-# aggregates), then the views redefined over them.  Those views are
+# aggregates, the key checks), then the views redefined over them.  Those views are
 # extension members already, so the upgrade replaces them in place
 # (CREATE OR REPLACE VIEW); new functions are created as usual.
 # Released versions' scripts are kept as committed files.
 UPGRADE_0_2_0_SOURCES = sql/calendar.sql sql/figures.sql \
-       sql/section2_value_added_sharing.sql sql/finish.sql
+       sql/section2_value_added_sharing.sql sql/required_keys.sql sql/finish.sql
 UPGRADE_0_2_0_REPLACED = sql/figures.sql sql/section2_value_added_sharing.sql
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql

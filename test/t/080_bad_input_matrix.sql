@@ -5,9 +5,9 @@
 -- overlapping or reversed periods, duplicates, malformed calendar values).
 --
 -- Each case states its outcome: a documented result (NULL, or the value it
--- starts with), or the SQLSTATE of a clear error.  An error of ours always
--- carries a hint; where PostgreSQL's own NOT NULL or foreign key check
--- answers first, the expectation says "without hint" and quotes it.
+-- starts with), or the SQLSTATE of a clear error.  Every error carries a
+-- hint: the outcome of one without a hint would add "without hint" and the
+-- message, and fail.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset format unaligned
@@ -220,7 +220,7 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
 ('split', 'out of order', $$SELECT wwva.split('a', 1, 5, 1, 10, 2)$$,
     $$22023$$),
 ('wwva.me', 'NULL argument', $$INSERT INTO wwva.me (me_id, timezone) VALUES (NULL, 'UTC')$$,
-    $$23502 without hint: null value in column "me_id" of relation "me" violates not-null constraint$$),
+    $$23502$$),
 ('wwva.me', 'unknown word', $$INSERT INTO wwva.me (me_id, kind) VALUES ('x', 'robot')$$,
     $$23514$$),
 ('wwva.me', 'unknown time zone', $$INSERT INTO wwva.me (me_id, timezone) VALUES ('x', 'Mars/Olympus')$$,
@@ -266,7 +266,7 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
 ('wwva.sharing_rule', 'out of order', $$INSERT INTO wwva.sharing_rule VALUES ('a', 'team', 'total_profit', 0.1, 50, 10)$$,
     $$23514$$),
 ('wwva.emc', 'unknown ME', $$INSERT INTO wwva.emc VALUES ('e2', NULL, 'nobody')$$,
-    $$23503 without hint: insert or update on table "emc" violates foreign key constraint "emc_leader_me_i$$),
+    $$23503$$),
 ('wwva.emc_member', 'NaN', $$INSERT INTO wwva.emc_member (emc_id, member_id, kind, weight) VALUES ('e', 'p', 'partner', 'NaN')$$,
     $$23514$$),
 ('wwva.emc_member', 'negative value', $$INSERT INTO wwva.emc_member (emc_id, member_id, kind, weight) VALUES ('e', 'p', 'partner', -1)$$,
