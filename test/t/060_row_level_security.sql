@@ -12,6 +12,7 @@
 \pset pager off
 
 BEGIN;
+SET LOCAL client_min_messages = warning;
 SELECT plan(59);
 
 TRUNCATE wwva.user_event, wwva.me CASCADE;

@@ -15,6 +15,7 @@
 \pset pager off
 
 BEGIN;
+SET LOCAL client_min_messages = warning;
 SELECT plan(122);
 
 TRUNCATE wwva.user_event, wwva.me CASCADE;
