@@ -736,9 +736,9 @@ get_string(StringInfo buf)
 static Numeric
 get_numeric(StringInfo buf)
 {
-	Numeric		value = numeric_from_text(get_string(buf));
+	Numeric		value = state_reader_numeric(buf);
 
-	if (!numeric_is_finite(value))
+	if (value == NULL)
 		corrupt_split_state(buf->len);
 	return value;
 }

@@ -440,14 +440,10 @@ wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 			sums = period_sums(me, period_no, aggcontext);
 			for (int s = 0; s < LEDGER_SUMS; s++)
 			{
-				const char *text_value = state_reader_string(&buf);
-				Numeric		value;
+				Numeric		value = state_reader_numeric(&buf);
 
-				if (text_value == NULL)
-					corrupt_ledger_state(buf.len, "truncated sum");
-				value = numeric_from_text(text_value);
-				if (!numeric_is_finite(value))
-					corrupt_ledger_state(buf.len, "non-finite sum");
+				if (value == NULL)
+					corrupt_ledger_state(buf.len, "bad sum");
 				exact_sum_add(&sums->sums[s], value, aggcontext);
 			}
 		}

@@ -10,6 +10,8 @@
  */
 #include "wwva.h"
 
+#include <ctype.h>
+
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -62,6 +64,39 @@ state_reader_string(StringInfo buf)
 		return NULL;
 	buf->cursor += end - start + 1;
 	return start;
+}
+
+/*
+ * The finite numeric at the cursor, written as numeric_out writes one
+ * (-?digits, then optionally a point and digits), or NULL when the bytes
+ * there are anything else: a corrupt state is reported by the caller, not
+ * as numeric_in's syntax error.
+ */
+Numeric
+state_reader_numeric(StringInfo buf)
+{
+	const char *text = state_reader_string(buf);
+	const char *c = text;
+
+	if (text == NULL)
+		return NULL;
+	if (*c == '-')
+		c++;
+	if (!isdigit((unsigned char) *c))
+		return NULL;
+	while (isdigit((unsigned char) *c))
+		c++;
+	if (*c == '.')
+	{
+		c++;
+		if (!isdigit((unsigned char) *c))
+			return NULL;
+		while (isdigit((unsigned char) *c))
+			c++;
+	}
+	if (*c != '\0')
+		return NULL;
+	return numeric_from_text(text);
 }
 
 void

@@ -166,6 +166,7 @@ extern MemoryContext wwva_aggregate_context(FunctionCallInfo fcinfo, const char 
 /* Reading a serialized aggregate state: a cursor over the bytea's bytes. */
 extern void state_reader_init(StringInfo buf, bytea *flat);
 extern const char *state_reader_string(StringInfo buf);
+extern Numeric state_reader_numeric(StringInfo buf);
 
 /* A function returning an array of a composite type: its rows, then the array. */
 typedef struct CompositeArrayBuilder
