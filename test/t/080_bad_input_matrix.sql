@@ -1,6 +1,6 @@
 -- The bad-input matrix: every C function and aggregate and every table,
 -- against each class of bad input that applies to it (NULLs, empty,
--- mismatched and 2-D arrays, NaN and infinities, negative and huge scales,
+-- mismatched and 2-D arrays, NaN and both infinities, negative and huge scales,
 -- values at the numeric limits, unknown words, unknown MEs and time zones,
 -- overlapping or reversed periods, duplicates, malformed calendar values).
 --
@@ -19,7 +19,7 @@ SET LOCAL client_min_messages = warning;
 -- the tables are truncated below: their statistics still describe the
 -- shared Xinchu example, and would make every small query look worth a JIT
 SET LOCAL jit = off;
-SELECT plan(122);
+SELECT plan(130);
 
 TRUNCATE wwva.user_event, wwva.me CASCADE;
 TRUNCATE wwva.period CASCADE;
@@ -59,6 +59,8 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
     $$2202E$$),
 ('allocate', 'NaN', $$SELECT wwva.allocate('NaN', '{1}', NULL, NULL)$$,
     $$22023$$),
+('allocate', 'minus infinity', $$SELECT wwva.allocate('-Infinity', '{1}', NULL, NULL)$$,
+    $$22023$$),
 ('allocate', 'infinity', $$SELECT wwva.allocate(100, '{Infinity}', NULL, NULL)$$,
     $$22023$$),
 ('allocate', 'negative scale', $$SELECT wwva.allocate(100, '{1}', NULL, NULL, -1)$$,
@@ -81,6 +83,8 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
     $$2202E$$),
 ('share_pool', 'NaN', $$SELECT wwva.share_pool('NaN', 100, '{100}', '{0.2}', 0, NULL)$$,
     $$22023$$),
+('share_pool', 'minus infinity', $$SELECT wwva.share_pool('-Infinity', 100, '{100}', '{0.2}', 0, NULL)$$,
+    $$22023$$),
 ('share_pool', 'infinity', $$SELECT wwva.share_pool(200, 100, '{100}', '{Infinity}', 0, NULL)$$,
     $$22023$$),
 ('share_pool', 'numeric limits', $$SELECT wwva.share_pool(9.9e130000, 0, '{0}', '{1e-16000}', 0, NULL)$$,
@@ -92,6 +96,8 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
 ('marginal_cost', 'NULL argument', $$SELECT wwva.marginal_cost(NULL, 5)$$,
     $$NULL$$),
 ('marginal_cost', 'NaN', $$SELECT wwva.marginal_cost('NaN', 5)$$,
+    $$22023$$),
+('marginal_cost', 'plus infinity', $$SELECT wwva.marginal_cost('Infinity', 5)$$,
     $$22023$$),
 ('marginal_cost', 'infinity', $$SELECT wwva.marginal_cost('-Infinity', 5)$$,
     $$22023$$),
@@ -105,6 +111,8 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
     $$NULL$$),
 ('marginal_income', 'NaN', $$SELECT wwva.marginal_income(10, 'NaN', 5)$$,
     $$22023$$),
+('marginal_income', 'minus infinity', $$SELECT wwva.marginal_income(10, '-Infinity', 5)$$,
+    $$22023$$),
 ('marginal_income', 'infinity', $$SELECT wwva.marginal_income('Infinity', 1, 5)$$,
     $$22023$$),
 ('marginal_income', 'numeric limits', $$SELECT wwva.marginal_income(1e-16383, -1e-16383, 3)$$,
@@ -116,6 +124,8 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
 ('sharing_amount', 'NULL argument', $$SELECT wwva.sharing_amount(NULL, 0.1, NULL, NULL)$$,
     $$NULL$$),
 ('sharing_amount', 'NaN', $$SELECT wwva.sharing_amount(100, 'NaN', NULL, NULL)$$,
+    $$22023$$),
+('sharing_amount', 'minus infinity', $$SELECT wwva.sharing_amount('-Infinity', 0.1, NULL, NULL)$$,
     $$22023$$),
 ('sharing_amount', 'infinity', $$SELECT wwva.sharing_amount(100, 0.1, NULL, 'Infinity')$$,
     $$22023$$),
@@ -177,6 +187,8 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
     $$returns 0$$),
 ('ledger_totals(stream, ...)', 'NaN', $$SELECT wwva.ledger_totals(s, k, b, a) FROM (VALUES ('hardware', 'revenue', NULL, 'NaN'::numeric)) v(s, k, b, a)$$,
     $$22023$$),
+('ledger_totals(stream, ...)', 'plus infinity', $$SELECT wwva.ledger_totals(s, k, b, a) FROM (VALUES ('ecosystem', 'cost', 'fixed', 'Infinity'::numeric)) v(s, k, b, a)$$,
+    $$22023$$),
 ('ledger_totals(stream, ...)', 'infinity', $$SELECT wwva.ledger_totals(s, k, b, a) FROM (VALUES ('hardware', 'revenue', NULL, '-Infinity'::numeric)) v(s, k, b, a)$$,
     $$22023$$),
 ('ledger_totals(stream, ...)', 'numeric limits', $$SELECT (wwva.ledger_totals(s, k, b, a)).hardware_revenue > 0 FROM (VALUES ('hardware', 'revenue', NULL, 9.9e130000::numeric), ('hardware', 'revenue', NULL, 1e-16383)) v(s, k, b, a)$$,
@@ -212,6 +224,8 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
 ('split', 'NULL argument', $$SELECT wwva.split(NULL, 1, NULL, NULL, 10, 2)$$,
     $$22004$$),
 ('split', 'NaN', $$SELECT wwva.split('a', 'NaN', NULL, NULL, 10, 2)$$,
+    $$22023$$),
+('split', 'minus infinity', $$SELECT wwva.split('a', '-Infinity', NULL, NULL, 10, 2)$$,
     $$22023$$),
 ('split', 'infinity', $$SELECT wwva.split('a', 1, NULL, NULL, 'Infinity', 2)$$,
     $$22023$$),
@@ -279,6 +293,8 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
     $$23514$$),
 ('wwva.emc_member', 'unknown ME', $$INSERT INTO wwva.emc_member (emc_id, member_id, kind, weight) VALUES ('e', 'nobody', 'me', 1)$$,
     $$23503$$),
+('wwva.emc_contract', 'minus infinity', $$INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target) VALUES ('e', '2024-02', '-Infinity')$$,
+    $$23514$$),
 ('wwva.emc_contract', 'infinity', $$INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target) VALUES ('e', '2024-02', 'Infinity')$$,
     $$23514$$),
 ('wwva.emc_contract', 'negative scale', $$INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target, share_scale) VALUES ('e', '2024-02', 0, -1)$$,
