@@ -82,6 +82,47 @@ array_copy(ArrayType *array)
 	return copy;
 }
 
+/* Periods must be finite, non-empty, sorted and non-overlapping. */
+void
+periods_check(const DateADT *starts, const DateADT *ends, int count, const char *function_name)
+{
+	for (int i = 0; i < count; i++)
+	{
+		if (DATE_NOT_FINITE(starts[i]) || DATE_NOT_FINITE(ends[i]) || starts[i] >= ends[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: period %d is empty or unbounded", function_name, i + 1),
+					 errhint("Each period is half-open [start, end) with finite start < end.")));
+		if (i > 0 && starts[i] < ends[i - 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: period %d starts before period %d ends", function_name, i + 1, i),
+					 errhint("Pass non-overlapping periods sorted by start.")));
+	}
+}
+
+/* 1-based position of the checked period holding day, or 0: a binary search. */
+int32
+period_search(const DateADT *starts, const DateADT *ends, int count, DateADT day)
+{
+	int			low = 0,
+				high = count;
+
+	/* find the last period starting on or before day */
+	while (low < high)
+	{
+		int			mid = low + (high - low) / 2;
+
+		if (starts[mid] <= day)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	if (low == 0 || day >= ends[low - 1])
+		return 0;
+	return low;
+}
+
 /*
  * The validated calendar for these arrays, rebuilt only when they differ
  * from the ones this call site saw last.  A calendar is cached only once it
@@ -109,20 +150,7 @@ bounds_for(FunctionCallInfo fcinfo, ArrayType *starts, ArrayType *ends)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("wwva.period_index: %d starts but %d ends", nstarts, nends),
 				 errhint("Pass one start and one end per period.")));
-	for (int i = 0; i < nstarts; i++)
-	{
-		if (DATE_NOT_FINITE(calendar->starts[i]) || DATE_NOT_FINITE(calendar->ends[i]) ||
-			calendar->starts[i] >= calendar->ends[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("wwva.period_index: period %d is empty or unbounded", i + 1),
-					 errhint("Each period is half-open [start, end) with finite start < end.")));
-		if (i > 0 && calendar->starts[i] < calendar->ends[i - 1])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("wwva.period_index: period %d starts before period %d ends", i + 1, i),
-					 errhint("Pass non-overlapping periods sorted by start.")));
-	}
+	periods_check(calendar->starts, calendar->ends, nstarts, "wwva.period_index");
 	calendar->count = nstarts;
 	calendar->starts_copy = array_copy(starts);
 	calendar->ends_copy = array_copy(ends);
@@ -142,23 +170,12 @@ bounds_for(FunctionCallInfo fcinfo, ArrayType *starts, ArrayType *ends)
 Datum
 wwva_period_index(PG_FUNCTION_ARGS)
 {
-	DateADT		day = PG_GETARG_DATEADT(0);
 	PeriodBounds   *calendar = bounds_for(fcinfo, PG_GETARG_ARRAYTYPE_P(1),
 										PG_GETARG_ARRAYTYPE_P(2));
-	int			low = 0,
-				high = calendar->count;
+	int32		period_no = period_search(calendar->starts, calendar->ends, calendar->count,
+										  PG_GETARG_DATEADT(0));
 
-	/* find the last period starting on or before day */
-	while (low < high)
-	{
-		int			mid = low + (high - low) / 2;
-
-		if (calendar->starts[mid] <= day)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	if (low == 0 || day >= calendar->ends[low - 1])
+	if (period_no == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_INT32(low);
+	PG_RETURN_INT32(period_no);
 }

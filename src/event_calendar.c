@@ -66,7 +66,7 @@ array_argument_values(ArrayType *array, Oid element_type, const char *argument,
 					 errhint("Build calendars with wwva.current_calendar().")));
 }
 
-static int
+int
 compare_me_ids(const char *a, int alen, const char *b, int blen)
 {
 	int			cmp = memcmp(a, b, Min(alen, blen));
@@ -93,24 +93,6 @@ compare_me_arguments(const void *a, const void *b)
 
 	return compare_me_ids(VARDATA_ANY(x->me_id), VARSIZE_ANY_EXHDR(x->me_id),
 						  VARDATA_ANY(y->me_id), VARSIZE_ANY_EXHDR(y->me_id));
-}
-
-static void
-check_periods(const DateADT *starts, const DateADT *ends, int count, const char *function_name)
-{
-	for (int i = 0; i < count; i++)
-	{
-		if (DATE_NOT_FINITE(starts[i]) || DATE_NOT_FINITE(ends[i]) || starts[i] >= ends[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: period %d is empty or unbounded", function_name, i + 1),
-					 errhint("Each period is half-open [start, end) with finite start < end.")));
-		if (i > 0 && starts[i] < ends[i - 1])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: period %d starts before period %d ends", function_name, i + 1, i),
-					 errhint("Pass non-overlapping periods sorted by start.")));
-	}
 }
 
 /*
@@ -171,7 +153,7 @@ wwva_make_calendar(PG_FUNCTION_ARGS)
 		start_dates[i] = DatumGetDateADT(starts[i]);
 		end_dates[i] = DatumGetDateADT(ends[i]);
 	}
-	check_periods(start_dates, end_dates, nstarts, "wwva.make_calendar");
+	periods_check(start_dates, end_dates, nstarts, "wwva.make_calendar");
 
 	mes = palloc(sizeof(MeArgument) * Max(nmes, 1));
 	for (int i = 0; i < nmes; i++)
@@ -387,28 +369,13 @@ local_date(const LocalClock *clock, TimestampTz at)
 int32
 calendar_period_of_date(const Calendar *calendar, DateADT day)
 {
-	int			low = 0,
-				high = calendar->nperiods;
-
 	if (calendar->period_of_day != NULL)
 	{
 		int64		offset = (int64) day - calendar->first_day;
 
 		return offset >= 0 && offset < calendar->ndays ? calendar->period_of_day[offset] : 0;
 	}
-
-	while (low < high)
-	{
-		int			mid = low + (high - low) / 2;
-
-		if (calendar->starts[mid] <= day)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	if (low == 0 || day >= calendar->ends[low - 1])
-		return 0;
-	return low;
+	return period_search(calendar->starts, calendar->ends, calendar->nperiods, day);
 }
 
 /* 1-based period of an event of the calendar's ME number me (0-based), or 0 */
@@ -507,7 +474,7 @@ calendar_parse(bytea *value, MemoryContext context)
 		calendar->starts[i] = reader_int32(&buf);
 		calendar->ends[i] = reader_int32(&buf);
 	}
-	check_periods(calendar->starts, calendar->ends, calendar->nperiods, "wwva.calendar");
+	periods_check(calendar->starts, calendar->ends, calendar->nperiods, "wwva.calendar");
 	if (calendar->nperiods > 0)
 	{
 		calendar->span_from = day_start(calendar->starts[0] - CLOCK_MARGIN_DAYS);
@@ -604,6 +571,44 @@ calendar_for_call(FunctionCallInfo fcinfo, Datum value)
 	return calendar;
 }
 
+/*
+ * The calendar argument of a per-ME aggregate's transition: not NULL, and
+ * the one the state was started with (expected_hash, or NULL on the first
+ * row).
+ */
+Calendar *
+calendar_argument(FunctionCallInfo fcinfo, int argno, const uint64 *expected_hash,
+				  const char *function_name)
+{
+	Calendar   *calendar;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: calendar is NULL", function_name),
+				 errhint("Pass (SELECT wwva.current_calendar()).")));
+	calendar = calendar_for_call(fcinfo, PG_GETARG_DATUM(argno));
+	if (expected_hash != NULL && *expected_hash != calendar->hash)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the calendar changed within one aggregation", function_name),
+				 errhint("Pass the same (SELECT wwva.current_calendar()) for every row.")));
+	return calendar;
+}
+
+/* The calendar position of the ME named by a non-NULL text argument, or an error. */
+int
+calendar_me_argument(FunctionCallInfo fcinfo, int argno, const Calendar *calendar,
+					 int *last_me, const char *function_name)
+{
+	text	   *me_id = PG_GETARG_TEXT_PP(argno);
+	int			me = calendar_me_index(calendar, VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id), last_me);
+
+	if (me < 0)
+		unknown_me_error(function_name, VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id));
+	return me;
+}
+
 void
 unknown_me_error(const char *function_name, const char *me_id, int me_id_len)
 {
@@ -622,14 +627,11 @@ unknown_me_error(const char *function_name, const char *me_id, int me_id_len)
 Datum
 wwva_event_period(PG_FUNCTION_ARGS)
 {
-	text	   *me_id = PG_GETARG_TEXT_PP(0);
 	Calendar   *calendar = calendar_for_call(fcinfo, PG_GETARG_DATUM(2));
 	int			last = 0;
-	int			me = calendar_me_index(calendar, VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id), &last);
+	int			me = calendar_me_argument(fcinfo, 0, calendar, &last, "wwva.event_period");
 	int32		period;
 
-	if (me < 0)
-		unknown_me_error("wwva.event_period", VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id));
 	period = calendar_period_of_event(calendar, me, PG_GETARG_TIMESTAMPTZ(1));
 	if (period == 0)
 		PG_RETURN_NULL();

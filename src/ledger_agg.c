@@ -201,29 +201,16 @@ wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.me_ledger_totals_transition");
 	LedgerState *state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
-	Calendar   *calendar;
-	text	   *me_id;
-	const char *id;
-	int			id_len,
-				me;
+	Calendar   *calendar = calendar_argument(fcinfo, 7, state ? &state->calendar_hash : NULL,
+											 "wwva.ledger_totals");
+	int			me;
 	int32		period_no;
 
-	if (PG_ARGISNULL(7))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("wwva.ledger_totals: calendar is NULL"),
-				 errhint("Pass (SELECT wwva.current_calendar()).")));
-	calendar = calendar_for_call(fcinfo, PG_GETARG_DATUM(7));
 	if (state == NULL)
 	{
 		state = ledger_state_new(aggcontext, calendar->nmes);
 		state->calendar_hash = calendar->hash;
 	}
-	else if (state->calendar_hash != calendar->hash)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wwva.ledger_totals: the calendar changed within one aggregation"),
-				 errhint("Pass the same (SELECT wwva.current_calendar()) for every row.")));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -235,14 +222,10 @@ wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 	if (period_no == 0)
 		PG_RETURN_POINTER(state);
 
-	me_id = PG_GETARG_TEXT_PP(1);
-	id = VARDATA_ANY(me_id);
-	id_len = VARSIZE_ANY_EXHDR(me_id);
-	me = calendar_me_index(calendar, id, id_len, &state->last_me);
-	if (me < 0)
-		unknown_me_error("wwva.ledger_totals", id, id_len);
+	me = calendar_me_argument(fcinfo, 1, calendar, &state->last_me, "wwva.ledger_totals");
 	if (state->mes[me].me_id == NULL)
-		ledger_me_init(&state->mes[me], id, id_len, calendar->nperiods, aggcontext);
+		ledger_me_init(&state->mes[me], calendar->mes[me].me_id, calendar->mes[me].me_id_len,
+					   calendar->nperiods, aggcontext);
 	add_posting(period_sums(&state->mes[me], period_no, aggcontext), fcinfo, 3, aggcontext);
 	PG_RETURN_POINTER(state);
 }
@@ -250,9 +233,7 @@ wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 static int
 compare_ledger_me(const LedgerMe *a, const LedgerMe *b)
 {
-	int			cmp = memcmp(a->me_id, b->me_id, Min(a->me_id_len, b->me_id_len));
-
-	return cmp != 0 ? cmp : (a->me_id_len > b->me_id_len) - (a->me_id_len < b->me_id_len);
+	return compare_me_ids(a->me_id, a->me_id_len, b->me_id, b->me_id_len);
 }
 
 static void

@@ -384,30 +384,17 @@ wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.me_user_counts_transition");
 	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
-	Calendar   *calendar;
-	text	   *me_id;
-	const char *id;
-	int			id_len,
-				me;
+	Calendar   *calendar = calendar_argument(fcinfo, 5, state ? &state->calendar_hash : NULL,
+											 "wwva.user_resource_counts");
+	int			me;
 	MeUsers    *slot;
 	int32		period_no;
 
-	if (PG_ARGISNULL(5))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("wwva.user_resource_counts: calendar is NULL"),
-				 errhint("Pass (SELECT wwva.current_calendar()).")));
-	calendar = calendar_for_call(fcinfo, PG_GETARG_DATUM(5));
 	if (state == NULL)
 	{
 		state = user_state_new(aggcontext, calendar->nmes);
 		state->calendar_hash = calendar->hash;
 	}
-	else if (state->calendar_hash != calendar->hash)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wwva.user_resource_counts: the calendar changed within one aggregation"),
-				 errhint("Pass the same (SELECT wwva.current_calendar()) for every row.")));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -418,16 +405,11 @@ wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(3))
 		unknown_kind_error(NULL);
 
-	me_id = PG_GETARG_TEXT_PP(1);
-	id = VARDATA_ANY(me_id);
-	id_len = VARSIZE_ANY_EXHDR(me_id);
-	me = calendar_me_index(calendar, id, id_len, &state->last_me);
-	if (me < 0)
-		unknown_me_error("wwva.user_resource_counts", id, id_len);
+	me = calendar_me_argument(fcinfo, 1, calendar, &state->last_me, "wwva.user_resource_counts");
 	slot = &state->mes[me];
 	if (slot->me_id == NULL)
 	{
-		me_set_id(state, slot, id, id_len);
+		me_set_id(state, slot, calendar->mes[me].me_id, calendar->mes[me].me_id_len);
 		slot->min_transactions = calendar->mes[me].min_transactions;
 		slot->lifetime_periods = calendar->mes[me].lifetime_periods;
 		if (calendar->nperiods > 0)
@@ -444,9 +426,7 @@ wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 static int
 compare_me(const MeUsers *a, const MeUsers *b)
 {
-	int			cmp = memcmp(a->me_id, b->me_id, Min(a->me_id_len, b->me_id_len));
-
-	return cmp != 0 ? cmp : (a->me_id_len > b->me_id_len) - (a->me_id_len < b->me_id_len);
+	return compare_me_ids(a->me_id, a->me_id_len, b->me_id, b->me_id_len);
 }
 
 static void

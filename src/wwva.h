@@ -45,6 +45,11 @@ extern void exact_sum_add(ExactSum *sum, Numeric addend, MemoryContext context);
 extern void exact_sum_merge(ExactSum *sum, const ExactSum *other, MemoryContext context);
 extern Numeric exact_sum_value(const ExactSum *sum);
 
+/* calendar.c: periods as sorted date arrays */
+extern void periods_check(const DateADT *starts, const DateADT *ends, int count,
+						  const char *function_name);
+extern int32 period_search(const DateADT *starts, const DateADT *ends, int count, DateADT day);
+
 /* event_calendar.c: periods and ME settings in one wwva.calendar value */
 typedef struct LocalClock
 {
@@ -91,6 +96,11 @@ typedef struct Calendar
 } Calendar;
 
 extern Calendar *calendar_for_call(FunctionCallInfo fcinfo, Datum value);
+extern Calendar *calendar_argument(FunctionCallInfo fcinfo, int argno, const uint64 *expected_hash,
+								   const char *function_name);
+extern int	calendar_me_argument(FunctionCallInfo fcinfo, int argno, const Calendar *calendar,
+								 int *last_me, const char *function_name);
+extern int	compare_me_ids(const char *a, int alen, const char *b, int blen);
 
 /*
  * Finding an ME by id runs once per row, and ids are short: an inline hash
