@@ -4,29 +4,30 @@ EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/defau
 MODULE_big = wwva
 OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/money.o \
        src/exact_sum.o src/numeric_digits.o src/ledger_agg.o src/user_agg.o \
-       src/user_entries.o src/emc.o
+       src/user_entries.o src/emc.o src/refresh.o
 
 # The install script is assembled from one source per WWVA section, in
 # dependency order: ledgers and C declarations first, then the shared
 # one-pass figures, the five sections, the long-format statement, the EMC
-# contracts, and the finishing touches every script ends with.
+# contracts, the materialized statement, and the finishing touches every
+# script ends with.
 SQL_SOURCES = sql/ledgers.sql sql/functions.sql sql/calendar.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
        sql/section5_marginal_income.sql sql/statement.sql sql/emc.sql \
-       sql/required_keys.sql sql/finish.sql
+       sql/materialize.sql sql/required_keys.sql sql/finish.sql
 
-# Upgrade from 0.2.0: what 0.3.0 added (the calendar and the per-ME
-# aggregates, the key checks), then the views redefined over them.  Those views are
-# extension members already, so the upgrade replaces them in place
-# (CREATE OR REPLACE VIEW); new functions are created as usual.
-# Released versions' scripts are kept as committed files.
-UPGRADE_0_2_0_SOURCES = sql/calendar.sql sql/figures.sql \
-       sql/section2_value_added_sharing.sql sql/required_keys.sql sql/finish.sql
-UPGRADE_0_2_0_REPLACED = sql/figures.sql sql/section2_value_added_sharing.sql
+# Upgrade from 0.3.0: the figures and the statement now compute through
+# wwva.figures_of / wwva.statement_of, which wwva.refresh() shares, and the
+# materialized statement is new.  Views and functions already in the
+# extension are replaced in place (CREATE OR REPLACE); the rest is created
+# as usual.  Released versions' scripts are kept as committed files.
+UPGRADE_0_3_0_SOURCES = sql/figures.sql sql/statement.sql sql/materialize.sql sql/finish.sql
+UPGRADE_0_3_0_REPLACED = sql/figures.sql sql/statement.sql
 
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql
-DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.2.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.3.0--$(EXTVERSION).sql
+DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.2.0.sql sql/$(EXTENSION)--0.3.0.sql \
+       sql/$(EXTENSION)--0.1.0--0.2.0.sql sql/$(EXTENSION)--0.2.0--0.3.0.sql
 
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 # pg_regress reads test/sql/*.sql and test/expected/*.out; test/expected links
@@ -48,12 +49,12 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) wwva.control Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $(SQL_SOURCES); do echo; echo "-- source: $$f"; cat $$f; done ) > $@
 
-sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql: $(UPGRADE_0_2_0_SOURCES) wwva.control Makefile
+sql/$(EXTENSION)--0.3.0--$(EXTVERSION).sql: $(UPGRADE_0_3_0_SOURCES) wwva.control Makefile
 	( echo '-- complain if script is sourced in psql, rather than via ALTER EXTENSION'; \
 	  printf '%s\n' '\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
-	  for f in $(UPGRADE_0_2_0_SOURCES); do echo; echo "-- source: $$f"; \
-	    if echo " $(UPGRADE_0_2_0_REPLACED) " | grep -q " $$f "; then \
-	      sed -e 's/^CREATE VIEW/CREATE OR REPLACE VIEW/' $$f; \
+	  for f in $(UPGRADE_0_3_0_SOURCES); do echo; echo "-- source: $$f"; \
+	    if echo " $(UPGRADE_0_3_0_REPLACED) " | grep -q " $$f "; then \
+	      sed -e 's/^CREATE VIEW/CREATE OR REPLACE VIEW/; s/^CREATE FUNCTION/CREATE OR REPLACE FUNCTION/' $$f; \
 	    else cat $$f; fi; done ) > $@
 
 # The side-by-side statement benchmark (bare scans, plain SQL, wwva) on a

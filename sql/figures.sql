@@ -138,52 +138,121 @@ COMMENT ON FUNCTION @extschema@.rule_share(@extschema@.sharing_rule, numeric, nu
 'A party''s payout (lines 2d-2f) under its wwva.sharing_rule row for the given profits; 0 when the party has no rule (a NULL row).';
 
 -- ---------------------------------------------------------------------------
--- Every ME x every period, with sections 2 and 3 and the money of section 4
+-- Every statement figure of every ME x period, from per-pair sums and counts
 -- ---------------------------------------------------------------------------
-CREATE VIEW @extschema@.profit_figures AS
-SELECT q.*,
-       q.users_share + q.investors_share + q.team_share AS total_sharing
-  FROM (
-        SELECT g.me_id,
-               g.period_id,
-               g.period_no,
-               g.currency,
-               g.hardware_revenue,
-               g.ecosystem_revenue,
-               g.hardware_revenue + g.ecosystem_revenue AS total_revenue,
-               g.hardware_cost,
-               g.hardware_variable_cost,
-               g.ecosystem_cost,
-               g.ecosystem_variable_cost,
-               g.hardware_cost + g.ecosystem_cost AS total_cost,
-               g.hardware_revenue - g.hardware_cost AS hardware_profit,
-               g.ecosystem_revenue - g.ecosystem_cost AS ecosystem_profit,
-               (g.hardware_revenue - g.hardware_cost) + (g.ecosystem_revenue - g.ecosystem_cost) AS total_profit,
-               @extschema@.rule_share(ru, g.hardware_revenue - g.hardware_cost,
-                                      g.ecosystem_revenue - g.ecosystem_cost, tp.value) AS users_share,
-               @extschema@.rule_share(ri, g.hardware_revenue - g.hardware_cost,
-                                      g.ecosystem_revenue - g.ecosystem_cost, tp.value) AS investors_share,
-               @extschema@.rule_share(rt, g.hardware_revenue - g.hardware_cost,
-                                      g.ecosystem_revenue - g.ecosystem_cost, tp.value) AS team_share
-          FROM (SELECT m.me_id,
-                       c.period_id,
-                       c.period_no,
-                       m.currency,
-                       COALESCE(f.hardware_revenue, 0) AS hardware_revenue,
-                       COALESCE(f.hardware_cost, 0) AS hardware_cost,
-                       COALESCE(f.hardware_variable_cost, 0) AS hardware_variable_cost,
-                       COALESCE(f.ecosystem_revenue, 0) AS ecosystem_revenue,
-                       COALESCE(f.ecosystem_cost, 0) AS ecosystem_cost,
-                       COALESCE(f.ecosystem_variable_cost, 0) AS ecosystem_variable_cost
-                  FROM @extschema@.me m
-                 CROSS JOIN @extschema@.period_calendar c
-                  LEFT JOIN @extschema@.money_figures f
-                         ON f.me_id = m.me_id AND f.period_no = c.period_no) g
+-- The one place the statement's arithmetic lives: the views below feed it
+-- the aggregates over the ledgers, wwva.refresh() the sums and counts it
+-- keeps in wwva.materialized_figures.
+CREATE FUNCTION @extschema@.figures_of(money @extschema@.me_ledger_totals[],
+                                       users @extschema@.me_user_resource_counts[],
+                                       me_ids text[] DEFAULT NULL,
+                                       period_nos integer[] DEFAULT NULL)
+RETURNS TABLE (me_id text, period_id text, period_no integer, currency text,
+               interactive_users bigint, active_users bigint, lifetime_users bigint,
+               user_makers bigint,
+               hardware_profit numeric, ecosystem_profit numeric, total_profit numeric,
+               users_share numeric, investors_share numeric, team_share numeric,
+               total_sharing numeric,
+               hardware_revenue numeric, ecosystem_revenue numeric, total_revenue numeric,
+               hardware_cost numeric, hardware_variable_cost numeric, ecosystem_cost numeric,
+               ecosystem_variable_cost numeric, total_cost numeric,
+               hardware_marginal_cost numeric, ecosystem_marginal_cost numeric,
+               hardware_marginal_income numeric, ecosystem_marginal_income numeric,
+               total_marginal_income numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT p.me_id,
+       p.period_id,
+       p.period_no,
+       p.currency,
+       COALESCE(u.interactive_users, 0),
+       COALESCE(u.active_users, 0),
+       COALESCE(u.lifetime_users, 0),
+       COALESCE(u.user_makers, 0),
+       p.hardware_profit,
+       p.ecosystem_profit,
+       p.hardware_profit + p.ecosystem_profit,
+       p.users_share,
+       p.investors_share,
+       p.team_share,
+       p.users_share + p.investors_share + p.team_share,
+       p.hardware_revenue,
+       p.ecosystem_revenue,
+       p.hardware_revenue + p.ecosystem_revenue,
+       p.hardware_cost,
+       p.hardware_variable_cost,
+       p.ecosystem_cost,
+       p.ecosystem_variable_cost,
+       p.hardware_cost + p.ecosystem_cost,
+       @extschema@.marginal_cost(p.hardware_variable_cost, COALESCE(u.active_users, 0)),
+       @extschema@.marginal_cost(p.ecosystem_variable_cost, COALESCE(u.active_users, 0)),
+       @extschema@.marginal_income(p.hardware_revenue, p.hardware_variable_cost,
+                                   COALESCE(u.active_users, 0)),
+       @extschema@.marginal_income(p.ecosystem_revenue, p.ecosystem_variable_cost,
+                                   COALESCE(u.active_users, 0)),
+       -- 5c = 5a + 5b, as one exact division so repeating decimals are not rounded twice
+       @extschema@.marginal_income(p.hardware_revenue + p.ecosystem_revenue,
+                                   p.hardware_variable_cost + p.ecosystem_variable_cost,
+                                   COALESCE(u.active_users, 0))
+  FROM (SELECT g.*,
+               @extschema@.rule_share(ru, g.hardware_profit, g.ecosystem_profit, tp.value) AS users_share,
+               @extschema@.rule_share(ri, g.hardware_profit, g.ecosystem_profit, tp.value) AS investors_share,
+               @extschema@.rule_share(rt, g.hardware_profit, g.ecosystem_profit, tp.value) AS team_share
+          FROM (SELECT s.*,
+                       s.hardware_revenue - s.hardware_cost AS hardware_profit,
+                       s.ecosystem_revenue - s.ecosystem_cost AS ecosystem_profit
+                  FROM (SELECT m.me_id,
+                               c.period_id,
+                               c.period_no,
+                               m.currency,
+                               COALESCE(f.hardware_revenue, 0) AS hardware_revenue,
+                               COALESCE(f.hardware_cost, 0) AS hardware_cost,
+                               COALESCE(f.hardware_variable_cost, 0) AS hardware_variable_cost,
+                               COALESCE(f.ecosystem_revenue, 0) AS ecosystem_revenue,
+                               COALESCE(f.ecosystem_cost, 0) AS ecosystem_cost,
+                               COALESCE(f.ecosystem_variable_cost, 0) AS ecosystem_variable_cost
+                          FROM @extschema@.me m
+                         CROSS JOIN @extschema@.period_calendar c
+                          LEFT JOIN pg_catalog.unnest(money) f
+                                 ON f.me_id = m.me_id AND f.period_no = c.period_no
+                         WHERE me_ids IS NULL
+                            OR (m.me_id, c.period_no) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest(me_ids), pg_catalog.unnest(period_nos)))) s) g
           LEFT JOIN @extschema@.sharing_rule ru ON ru.me_id = g.me_id AND ru.party = 'users'
           LEFT JOIN @extschema@.sharing_rule ri ON ri.me_id = g.me_id AND ri.party = 'investors'
           LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = g.me_id AND rt.party = 'team'
           LEFT JOIN @extschema@.target tp
-                 ON tp.me_id = g.me_id AND tp.period_id = g.period_id AND tp.item = 'total_profit') q;
+                 ON tp.me_id = g.me_id AND tp.period_id = g.period_id AND tp.item = 'total_profit') p
+  LEFT JOIN pg_catalog.unnest(users) u ON u.me_id = p.me_id AND u.period_no = p.period_no
+$$;
+COMMENT ON FUNCTION @extschema@.figures_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
+'Every statement figure (the columns of wwva.figures) for each ME x period, from its money sums and section 1 counts (pairs missing from the arrays count as 0); only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL.';
+
+-- ---------------------------------------------------------------------------
+-- Every ME x every period, with sections 2 and 3 and the money of section 4
+-- ---------------------------------------------------------------------------
+CREATE VIEW @extschema@.profit_figures AS
+SELECT f.me_id,
+       f.period_id,
+       f.period_no,
+       f.currency,
+       f.hardware_revenue,
+       f.ecosystem_revenue,
+       f.total_revenue,
+       f.hardware_cost,
+       f.hardware_variable_cost,
+       f.ecosystem_cost,
+       f.ecosystem_variable_cost,
+       f.total_cost,
+       f.hardware_profit,
+       f.ecosystem_profit,
+       f.total_profit,
+       f.users_share,
+       f.investors_share,
+       f.team_share,
+       f.total_sharing
+  FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals
+                                      FROM @extschema@.money_figures f), NULL) f;
 COMMENT ON VIEW @extschema@.profit_figures IS
 'Every ME x period: revenues, costs, profits and sharing payouts (sections 2, 3 and the money lines of 4), from one pass over wwva.ledger.';
 COMMENT ON COLUMN @extschema@.profit_figures.me_id IS 'ME.';
@@ -210,44 +279,9 @@ COMMENT ON COLUMN @extschema@.profit_figures.total_sharing IS '2g = 2d + 2e + 2f
 -- Everything: money, users and the per-active-user lines
 -- ---------------------------------------------------------------------------
 CREATE VIEW @extschema@.figures AS
-SELECT p.me_id,
-       p.period_id,
-       p.period_no,
-       p.currency,
-       COALESCE(u.interactive_users, 0) AS interactive_users,
-       COALESCE(u.active_users, 0) AS active_users,
-       COALESCE(u.lifetime_users, 0) AS lifetime_users,
-       COALESCE(u.user_makers, 0) AS user_makers,
-       p.hardware_profit,
-       p.ecosystem_profit,
-       p.total_profit,
-       p.users_share,
-       p.investors_share,
-       p.team_share,
-       p.total_sharing,
-       p.hardware_revenue,
-       p.ecosystem_revenue,
-       p.total_revenue,
-       p.hardware_cost,
-       p.hardware_variable_cost,
-       p.ecosystem_cost,
-       p.ecosystem_variable_cost,
-       p.total_cost,
-       @extschema@.marginal_cost(p.hardware_variable_cost, COALESCE(u.active_users, 0))
-           AS hardware_marginal_cost,
-       @extschema@.marginal_cost(p.ecosystem_variable_cost, COALESCE(u.active_users, 0))
-           AS ecosystem_marginal_cost,
-       @extschema@.marginal_income(p.hardware_revenue, p.hardware_variable_cost, COALESCE(u.active_users, 0))
-           AS hardware_marginal_income,
-       @extschema@.marginal_income(p.ecosystem_revenue, p.ecosystem_variable_cost, COALESCE(u.active_users, 0))
-           AS ecosystem_marginal_income,
-       -- 5c = 5a + 5b, as one exact division so repeating decimals are not rounded twice
-       @extschema@.marginal_income(p.total_revenue, p.hardware_variable_cost + p.ecosystem_variable_cost,
-                                   COALESCE(u.active_users, 0))
-           AS total_marginal_income
-  FROM @extschema@.profit_figures p
-  LEFT JOIN @extschema@.user_figures u
-         ON u.me_id = p.me_id AND u.period_no = p.period_no;
+SELECT f.*
+  FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM @extschema@.money_figures f),
+                              ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM @extschema@.user_figures u)) f;
 COMMENT ON VIEW @extschema@.figures IS
 'Every statement line as a column, one row per ME x period: one pass over wwva.ledger and one over wwva.user_event. The section views and wwva.statement read it.';
 COMMENT ON COLUMN @extschema@.figures.me_id IS 'ME.';

@@ -1,7 +1,17 @@
 -- ===========================================================================
 -- The WWVA statement: every line of Table 2, long format, with targets
 -- ===========================================================================
-CREATE VIEW @extschema@.statement AS
+-- The lines of Table 2 from per-pair sums and counts: the statement view
+-- feeds it the aggregates over the ledgers, wwva.refresh() its stored ones.
+CREATE FUNCTION @extschema@.statement_of(money @extschema@.me_ledger_totals[],
+                                         users @extschema@.me_user_resource_counts[],
+                                         me_ids text[] DEFAULT NULL,
+                                         period_nos integer[] DEFAULT NULL)
+RETURNS TABLE (me_id text, period_id text, line text, item text, unit text, actual numeric,
+               target numeric, variance numeric, achievement numeric, line_no integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
 SELECT f.me_id,
        f.period_id,
        l.line,
@@ -12,7 +22,7 @@ SELECT f.me_id,
        l.actual - t.value AS variance,
        CASE WHEN t.value <> 0 THEN l.actual / t.value END AS achievement,
        l.line_no
-  FROM @extschema@.figures f
+  FROM @extschema@.figures_of(money, users, me_ids, period_nos) f
  CROSS JOIN LATERAL (VALUES
         ( 1, '1a',      'interactive_users',         'users',        f.interactive_users::numeric),
         ( 2, '1b',      'active_users',              'users',        f.active_users::numeric),
@@ -41,7 +51,27 @@ SELECT f.me_id,
       ) AS l(line_no, line, item, unit, actual)
   LEFT JOIN @extschema@.target t
          ON t.me_id = f.me_id AND t.period_id = f.period_id AND t.item = l.item
- ORDER BY f.me_id, f.period_no, l.line_no;
+ ORDER BY f.me_id, f.period_no, l.line_no
+$$;
+COMMENT ON FUNCTION @extschema@.statement_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
+'The rows of wwva.statement, in its order, computed by wwva.figures_of from the given money sums and section 1 counts; only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL.';
+
+CREATE VIEW @extschema@.statement AS
+SELECT s.me_id,
+       s.period_id,
+       s.line,
+       s.item,
+       s.unit,
+       s.actual,
+       s.target,
+       s.variance,
+       s.achievement,
+       s.line_no
+  FROM @extschema@.statement_of(
+           ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM @extschema@.money_figures f),
+           ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM @extschema@.user_figures u))
+       WITH ORDINALITY AS s
+ ORDER BY s.ordinality;
 COMMENT ON VIEW @extschema@.statement IS
 'The WWVA statement, long format: one row per ME, period and Table 2 line, in Table 2 order, with the leading target, variance and achievement. One pass over wwva.ledger and one over wwva.user_event.';
 COMMENT ON COLUMN @extschema@.statement.me_id IS 'ME.';

@@ -32,9 +32,11 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
 #include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(wwva_me_user_counts_transition);
@@ -44,6 +46,9 @@ PG_FUNCTION_INFO_V1(wwva_user_counts_combine);
 PG_FUNCTION_INFO_V1(wwva_user_counts_serialize);
 PG_FUNCTION_INFO_V1(wwva_user_counts_deserialize);
 PG_FUNCTION_INFO_V1(wwva_user_counts_final);
+PG_FUNCTION_INFO_V1(wwva_user_state_union_transition);
+PG_FUNCTION_INFO_V1(wwva_user_state_counts);
+PG_FUNCTION_INFO_V1(wwva_user_state_pairs);
 
 #define USER_STATE_MAGIC 0x57565532	/* "WVU2" */
 #define MAX_PERIOD_NO	1000000
@@ -447,32 +452,28 @@ merge_me(UserState *state, MeUsers *into, MeUsers *from)
 }
 
 /*
- * Combine: the union of two states, ME by ME in me_id order.  The second
- * state is one deserialize just built in the aggregate context (PostgreSQL
- * always serializes partial states of internal type), so its sets are
- * moved rather than copied, and it is adopted whole when the first is empty.
+ * The union of two states, ME by ME in me_id order, in the memory of state.
+ * other is consumed: its sets are moved rather than copied, and it is
+ * adopted whole when state is NULL.
  */
-Datum
-wwva_user_counts_combine(PG_FUNCTION_ARGS)
+static UserState *
+user_state_combine(UserState *state, UserState *other, MemoryContext context)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_combine");
-	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
-	UserState  *other = PG_ARGISNULL(1) ? NULL : (UserState *) PG_GETARG_POINTER(1);
 	MeUsers    *merged;
 	int			i = 0,
 				j = 0,
 				n = 0;
 
 	if (other == NULL)
-		PG_RETURN_POINTER(state);
+		return state;
 	finish_sets(other);
 	if (state == NULL)
 	{
-		other->context = aggcontext;
-		PG_RETURN_POINTER(other);
+		other->context = context;
+		return other;
 	}
 	finish_sets(state);
-	merged = MemoryContextAllocZero(aggcontext, sizeof(MeUsers) * Max(state->nmes + other->nmes, 1));
+	merged = MemoryContextAllocZero(context, sizeof(MeUsers) * Max(state->nmes + other->nmes, 1));
 	while (i < state->nmes || j < other->nmes)
 	{
 		MeUsers    *a = i < state->nmes ? &state->mes[i] : NULL;
@@ -505,6 +506,24 @@ wwva_user_counts_combine(PG_FUNCTION_ARGS)
 	state->mes = merged;
 	state->nmes = n;
 	state->last_me = 0;
+	return state;
+}
+
+/*
+ * Combine.  The second state is one deserialize just built in the aggregate
+ * context (PostgreSQL always serializes partial states of internal type),
+ * so it may be consumed.
+ */
+Datum
+wwva_user_counts_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_combine");
+	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
+	UserState  *other = PG_ARGISNULL(1) ? NULL : (UserState *) PG_GETARG_POINTER(1);
+
+	state = user_state_combine(state, other, aggcontext);
+	if (state == NULL)
+		PG_RETURN_NULL();
 	PG_RETURN_POINTER(state);
 }
 
@@ -516,15 +535,12 @@ wwva_user_counts_combine(PG_FUNCTION_ARGS)
  */
 #define SERIALIZED_USER_SIZE 13
 
-Datum
-wwva_user_counts_serialize(PG_FUNCTION_ARGS)
+static bytea *
+user_state_write(UserState *state)
 {
-	UserState  *state;
 	StringInfoData buf;
 	int32		present_mes = 0;
 
-	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_serialize");
-	state = (UserState *) PG_GETARG_POINTER(0);
 	finish_sets(state);
 	for (int i = 0; i < state->nmes; i++)
 		if (state->mes[i].me_id != NULL)
@@ -573,7 +589,14 @@ wwva_user_counts_serialize(PG_FUNCTION_ARGS)
 			}
 		}
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return pq_endtypsend(&buf);
+}
+
+Datum
+wwva_user_counts_serialize(PG_FUNCTION_ARGS)
+{
+	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_serialize");
+	PG_RETURN_BYTEA_P(user_state_write((UserState *) PG_GETARG_POINTER(0)));
 }
 
 static void
@@ -581,8 +604,8 @@ corrupt_state(int len, const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("wwva.user_counts_deserialize: malformed aggregate state (%d bytes): %s", len, what),
-			 errhint("Only states produced by wwva.user_counts_serialize of the same wwva version can be read.")));
+			 errmsg("wwva: malformed user resource state (%d bytes): %s", len, what),
+			 errhint("Only states produced by wwva.user_resource_state or the user_resource_counts aggregates of the same wwva version can be read.")));
 }
 
 static int32
@@ -593,11 +616,10 @@ read_int32(StringInfo buf, const char *what)
 	return pq_getmsgint(buf, 4);
 }
 
-Datum
-wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
+/* A state from its flat form, allocated in context; corrupt input is an error. */
+static UserState *
+user_state_read(bytea *flat, MemoryContext context)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_deserialize");
-	bytea	   *flat = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	UserState  *state;
 	int32		nmes;
@@ -608,7 +630,7 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 	nmes = read_int32(&buf, "bad ME count");
 	if (nmes < 0 || nmes > (buf.len - buf.cursor) / 16)
 		corrupt_state(buf.len, "bad ME count");
-	state = user_state_new(aggcontext, nmes);
+	state = user_state_new(context, nmes);
 	for (int i = 0; i < nmes; i++)
 	{
 		MeUsers    *me = &state->mes[i];
@@ -624,7 +646,7 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 		me->min_transactions = read_int32(&buf, "truncated ME");
 		me->lifetime_periods = read_int32(&buf, "truncated ME");
 		user_settings_check(me->min_transactions, me->lifetime_periods,
-							"wwva.user_counts_deserialize");
+							"wwva.user_resource_state");
 		present = read_int32(&buf, "truncated ME");
 		if (present < 0 || present > MAX_PERIOD_NO)
 			corrupt_state(buf.len, "bad period count");
@@ -649,7 +671,7 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 			period = period_slot(state, me, period_no);
 			period->customizations = customizations;
 			set = &period->users;
-			set->entries = MemoryContextAllocHuge(aggcontext, sizeof(UserEntry) * Max(count, 1));
+			set->entries = MemoryContextAllocHuge(context, sizeof(UserEntry) * Max(count, 1));
 			set->count = count;
 			for (int32 u = 0; u < count; u++)
 			{
@@ -667,7 +689,15 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 	}
 	if (buf.cursor != buf.len)
 		corrupt_state(buf.len, "trailing bytes");
-	PG_RETURN_POINTER(state);
+	return state;
+}
+
+Datum
+wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_deserialize");
+
+	PG_RETURN_POINTER(user_state_read(PG_GETARG_BYTEA_PP(0), aggcontext));
 }
 
 static bool
@@ -788,6 +818,24 @@ wwva_user_counts_final(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
 }
 
+/* The wwva.me_user_resource_counts[] rows of a state, by ME and period. */
+static ArrayType *
+me_counts_array(UserState *state, FunctionCallInfo fcinfo, const char *function_name)
+{
+	CompositeArrayBuilder builder;
+	int			capacity = 16,
+				nrows = 0;
+	Datum	   *rows = palloc(sizeof(Datum) * capacity);
+
+	if (state != NULL)
+		finish_sets(state);
+	composite_array_begin(&builder, fcinfo, 6, function_name);
+	for (int i = 0; state != NULL && i < state->nmes; i++)
+		if (state->mes[i].me_id != NULL)
+			me_rows(&state->mes[i], &builder, true, &rows, &nrows, &capacity);
+	return composite_array_end(&builder, rows, nrows);
+}
+
 /*
  * Final of wwva.user_resource_counts(me_id, ..., calendar): an array of
  * wwva.me_user_resource_counts rows, by ME and period, for the pairs with
@@ -796,19 +844,101 @@ wwva_user_counts_final(PG_FUNCTION_ARGS)
 Datum
 wwva_me_user_counts_final(PG_FUNCTION_ARGS)
 {
-	UserState  *state;
-	CompositeArrayBuilder builder;
-	int			capacity = 16,
-				nrows = 0;
-	Datum	   *rows = palloc(sizeof(Datum) * capacity);
-
 	(void) wwva_aggregate_context(fcinfo, "wwva.me_user_counts_final");
-	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
-	if (state != NULL)
-		finish_sets(state);
-	composite_array_begin(&builder, fcinfo, 6, "wwva.me_user_counts_final");
-	for (int i = 0; state != NULL && i < state->nmes; i++)
-		if (state->mes[i].me_id != NULL)
-			me_rows(&state->mes[i], &builder, true, &rows, &nrows, &capacity);
-	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
+	PG_RETURN_ARRAYTYPE_P(me_counts_array(PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0),
+										  fcinfo, "wwva.me_user_counts_final"));
+}
+
+/*
+ * Stored states.  wwva.user_resource_state(me_id, ..., calendar) is the
+ * per-ME aggregate with the flat state as its result; the functions below
+ * let SQL keep such states, merge them and count from them: what the
+ * materialized statement stores per ME and period, and what a shard sends.
+ */
+
+/* Transition of wwva.user_resource_state(bytea): the union of stored states. */
+Datum
+wwva_user_state_union_transition(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_resource_state");
+	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
+
+	if (!PG_ARGISNULL(1))
+		state = user_state_combine(state, user_state_read(PG_GETARG_BYTEA_PP(1), aggcontext),
+								   aggcontext);
+	if (state == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(state);
+}
+
+/* wwva.user_resource_state_counts(state): section 1 counts of a stored state. */
+Datum
+wwva_user_state_counts(PG_FUNCTION_ARGS)
+{
+	UserState  *state = user_state_read(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext);
+
+	PG_RETURN_ARRAYTYPE_P(me_counts_array(state, fcinfo, "wwva.user_resource_state_counts"));
+}
+
+/*
+ * wwva.user_resource_state_pairs(state): the state cut into one state per
+ * ME and period, in me_id and period order.
+ */
+Datum
+wwva_user_state_pairs(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext per_query,
+				caller;
+	TupleDesc	desc;
+	Tuplestorestate *store;
+	UserState  *state;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wwva.user_resource_state_pairs must be called where a set is accepted"),
+				 errhint("Call it in FROM: SELECT * FROM wwva.user_resource_state_pairs(state).")));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "wwva.user_resource_state_pairs must return a composite type");
+
+	per_query = rsinfo->econtext->ecxt_per_query_memory;
+	caller = MemoryContextSwitchTo(per_query);
+	desc = CreateTupleDescCopy(desc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(caller);
+
+	state = user_state_read(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext);
+	finish_sets(state);
+	for (int i = 0; i < state->nmes; i++)
+	{
+		MeUsers    *me = &state->mes[i];
+
+		for (int32 p = 0; p < me->nperiods; p++)
+		{
+			MeUsers		single = *me;
+			UserState	one = *state;
+			Datum		values[3];
+			bool		nulls[3] = {false, false, false};
+
+			if (!period_present(&me->periods[p]))
+				continue;
+			/* a state of this ME holding only this period, which it shares */
+			single.nperiods = p + 1;
+			single.periods = palloc0(sizeof(PeriodUsers) * (p + 1));
+			single.periods[p] = me->periods[p];
+			one.nmes = 1;
+			one.mes = &single;
+			values[0] = PointerGetDatum(cstring_to_text_with_len(me->me_id, me->me_id_len));
+			values[1] = Int32GetDatum(p + 1);
+			values[2] = PointerGetDatum(user_state_write(&one));
+			tuplestore_putvalues(store, desc, values, nulls);
+			pfree(single.periods);
+		}
+	}
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = desc;
+	return (Datum) 0;
 }

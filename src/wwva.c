@@ -5,7 +5,8 @@
  * The concerns live in their own files: calendar.c (period assignment),
  * ledger_check.c (row validation triggers), money.c (exact per-user and
  * sharing arithmetic), ledger_agg.c and user_agg.c (the aggregates the
- * section views run over the ledgers).
+ * section views run over the ledgers), refresh.c (the materialized
+ * statement).
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
@@ -15,10 +16,33 @@
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Read by the capture triggers through current_setting(); see sql/materialize.sql. */
+static int	capture_row_limit = 1000000;
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("wwva.capture_row_limit",
+							"Rows a writing statement may copy for wwva.refresh().",
+							"A statement that inserts, updates or deletes more ledger rows than this marks their (ME, period) pairs for a rebuild instead: wwva.refresh() then reads them back from the ledgers.",
+							&capture_row_limit,
+							1000000, 0, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("wwva");
+#else
+	EmitWarningsOnPlaceholders("wwva");
+#endif
+}
 
 /* A bounded, printable copy of a text value for an error message. */
 char *
