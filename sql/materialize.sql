@@ -276,14 +276,15 @@ BEGIN
         SELECT o.me_id, min(o.occurred_at), max(o.occurred_at), true, 'user_event'
           FROM old_rows o GROUP BY o.me_id;
     END IF;
-    IF TG_OP = 'UPDATE'
-       OR (TG_OP = 'INSERT' AND (SELECT count(*) FROM new_rows) > @extschema@.capture_row_limit()) THEN
-        INSERT INTO @extschema@.pending_change (me_id, first_at, last_at, rebuild, source)
-        SELECT n.me_id, min(n.occurred_at), max(n.occurred_at), true, 'user_event'
-          FROM new_rows n GROUP BY n.me_id;
-    ELSIF TG_OP = 'INSERT' THEN
-        INSERT INTO @extschema@.pending_event (me_id, user_id, occurred_at, kind)
-        SELECT n.me_id, n.user_id, n.occurred_at, n.kind FROM new_rows n;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        IF TG_OP = 'UPDATE' OR (SELECT count(*) FROM new_rows) > @extschema@.capture_row_limit() THEN
+            INSERT INTO @extschema@.pending_change (me_id, first_at, last_at, rebuild, source)
+            SELECT n.me_id, min(n.occurred_at), max(n.occurred_at), true, 'user_event'
+              FROM new_rows n GROUP BY n.me_id;
+        ELSE
+            INSERT INTO @extschema@.pending_event (me_id, user_id, occurred_at, kind)
+            SELECT n.me_id, n.user_id, n.occurred_at, n.kind FROM new_rows n;
+        END IF;
     END IF;
     RETURN NULL;
 END
