@@ -35,6 +35,12 @@ CREATE UNLOGGED TABLE @extschema@.pending_posting (
 COMMENT ON TABLE @extschema@.pending_posting IS
 'Ledger postings inserted, updated or deleted since the last wwva.refresh(), as amounts to add (a deleted posting is its negated amount). Filled by triggers on wwva.ledger; emptied by wwva.refresh().';
 COMMENT ON COLUMN @extschema@.pending_posting.logged_at IS 'Start of the writing transaction.';
+COMMENT ON COLUMN @extschema@.pending_posting.me_id IS 'ME of the posting.';
+COMMENT ON COLUMN @extschema@.pending_posting.booked_on IS 'Booking date of the posting.';
+COMMENT ON COLUMN @extschema@.pending_posting.stream IS 'Stream of the posting.';
+COMMENT ON COLUMN @extschema@.pending_posting.kind IS 'Kind of the posting.';
+COMMENT ON COLUMN @extschema@.pending_posting.behavior IS 'Cost behaviour of the posting.';
+COMMENT ON COLUMN @extschema@.pending_posting.amount IS 'Amount to add: the posting''s, negated when it was removed.';
 
 CREATE UNLOGGED TABLE @extschema@.pending_event (
     me_id       text NOT NULL,
@@ -46,6 +52,10 @@ CREATE UNLOGGED TABLE @extschema@.pending_event (
 COMMENT ON TABLE @extschema@.pending_event IS
 'User events inserted since the last wwva.refresh(). Filled by triggers on wwva.user_event; emptied by wwva.refresh().';
 COMMENT ON COLUMN @extschema@.pending_event.logged_at IS 'Start of the writing transaction.';
+COMMENT ON COLUMN @extschema@.pending_event.me_id IS 'ME of the event.';
+COMMENT ON COLUMN @extschema@.pending_event.user_id IS 'User of the event.';
+COMMENT ON COLUMN @extschema@.pending_event.occurred_at IS 'When the event happened.';
+COMMENT ON COLUMN @extschema@.pending_event.kind IS 'Kind of the event.';
 
 CREATE UNLOGGED TABLE @extschema@.pending_change (
     me_id     text,
@@ -63,7 +73,9 @@ COMMENT ON TABLE @extschema@.pending_change IS
 COMMENT ON COLUMN @extschema@.pending_change.me_id IS 'The ME; NULL for every ME.';
 COMMENT ON COLUMN @extschema@.pending_change.period_id IS 'The one period concerned, when known by name.';
 COMMENT ON COLUMN @extschema@.pending_change.first_day IS 'With last_day: the periods holding these booking dates.';
+COMMENT ON COLUMN @extschema@.pending_change.last_day IS 'See first_day.';
 COMMENT ON COLUMN @extschema@.pending_change.first_at IS 'With last_at: the periods holding these instants in the ME''s time zone. With no period, day or instant: every period.';
+COMMENT ON COLUMN @extschema@.pending_change.last_at IS 'See first_at.';
 COMMENT ON COLUMN @extschema@.pending_change.rebuild IS 'true: recompute the pairs from the ledgers; false: only their lines (targets, sharing rules).';
 COMMENT ON COLUMN @extschema@.pending_change.source IS 'The table whose change left the mark.';
 COMMENT ON COLUMN @extschema@.pending_change.logged_at IS 'Start of the writing transaction.';
@@ -73,6 +85,7 @@ CREATE UNLOGGED TABLE @extschema@.capture_intact (
 );
 COMMENT ON TABLE @extschema@.capture_intact IS
 'One row while the change traces (pending_posting, pending_event, pending_change) are complete. It is empty after CREATE EXTENSION, a crash, a failover or a restore, all of which lose traces; wwva.refresh() then rebuilds everything and puts the row back.';
+COMMENT ON COLUMN @extschema@.capture_intact.intact IS 'Always true: the table has one row or none.';
 
 -- ---------------------------------------------------------------------------
 -- What wwva.refresh() keeps
@@ -100,6 +113,18 @@ ALTER TABLE @extschema@.materialized_figures ALTER COLUMN users SET STORAGE EXTE
 COMMENT ON TABLE @extschema@.materialized_figures IS
 'Per ME and period, what wwva.refresh() keeps to update wwva.materialized_statement from new rows alone: the money sums (as wwva.money_figures), the section 1 counts (as wwva.user_figures) and the exact set of users behind them.';
 COMMENT ON COLUMN @extschema@.materialized_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.materialized_figures.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.materialized_figures.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.materialized_figures.hardware_revenue IS 'As in wwva.money_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.hardware_cost IS 'As in wwva.money_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.hardware_variable_cost IS 'As in wwva.money_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.ecosystem_revenue IS 'As in wwva.money_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.ecosystem_cost IS 'As in wwva.money_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.ecosystem_variable_cost IS 'As in wwva.money_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.interactive_users IS 'As in wwva.user_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.active_users IS 'As in wwva.user_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.lifetime_users IS 'As in wwva.user_figures.';
+COMMENT ON COLUMN @extschema@.materialized_figures.user_makers IS 'As in wwva.user_figures.';
 COMMENT ON COLUMN @extschema@.materialized_figures.users IS
 'The users of the pair as a wwva.user_resource_state value; NULL when it has no events.';
 COMMENT ON COLUMN @extschema@.materialized_figures.computed_at IS 'Start of the transaction of the refresh that last changed the row.';
@@ -122,6 +147,16 @@ COMMENT ON TABLE @extschema@.materialized_statement IS
 'wwva.statement as of the last wwva.refresh(), one row per ME, period and Table 2 line, plus when it was computed: what dashboards read. Written only by wwva.refresh().';
 COMMENT ON COLUMN @extschema@.materialized_statement.computed_at IS
 'Start of the transaction of the refresh that computed the line.';
+COMMENT ON COLUMN @extschema@.materialized_statement.me_id IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.period_id IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.line IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.item IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.unit IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.actual IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.target IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.variance IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.achievement IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.line_no IS 'As in wwva.statement.';
 
 -- The pairs one refresh works on; empty between refreshes.
 CREATE UNLOGGED TABLE @extschema@.refresh_work (
@@ -143,6 +178,19 @@ CREATE UNLOGGED TABLE @extschema@.refresh_work (
 ALTER TABLE @extschema@.refresh_work ALTER COLUMN users SET STORAGE EXTERNAL;
 COMMENT ON TABLE @extschema@.refresh_work IS
 'Internal to wwva.refresh(): the (ME, period) pairs of the running refresh and what changed in each. Empty outside it.';
+COMMENT ON COLUMN @extschema@.refresh_work.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.refresh_work.period_no IS 'Period position.';
+COMMENT ON COLUMN @extschema@.refresh_work.rebuild IS 'Recompute the pair from the ledgers.';
+COMMENT ON COLUMN @extschema@.refresh_work.money_changed IS 'The sums below are to be added to the stored ones.';
+COMMENT ON COLUMN @extschema@.refresh_work.users_changed IS 'users is to be merged into the stored state.';
+COMMENT ON COLUMN @extschema@.refresh_work.recount IS 'Recount the section 1 figures (its users or an earlier period''s changed).';
+COMMENT ON COLUMN @extschema@.refresh_work.hardware_revenue IS 'New or rebuilt sum.';
+COMMENT ON COLUMN @extschema@.refresh_work.hardware_cost IS 'New or rebuilt sum.';
+COMMENT ON COLUMN @extschema@.refresh_work.hardware_variable_cost IS 'New or rebuilt sum.';
+COMMENT ON COLUMN @extschema@.refresh_work.ecosystem_revenue IS 'New or rebuilt sum.';
+COMMENT ON COLUMN @extschema@.refresh_work.ecosystem_cost IS 'New or rebuilt sum.';
+COMMENT ON COLUMN @extschema@.refresh_work.ecosystem_variable_cost IS 'New or rebuilt sum.';
+COMMENT ON COLUMN @extschema@.refresh_work.users IS 'State of the new events.';
 
 CREATE TABLE @extschema@.refresh_run (
     run_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -157,6 +205,9 @@ CREATE TABLE @extschema@.refresh_run (
 );
 COMMENT ON TABLE @extschema@.refresh_run IS
 'One row per completed wwva.refresh(), the last 1000 kept.';
+COMMENT ON COLUMN @extschema@.refresh_run.run_id IS 'Order of the runs.';
+COMMENT ON COLUMN @extschema@.refresh_run.started_at IS 'When the refresh was called.';
+COMMENT ON COLUMN @extschema@.refresh_run.finished_at IS 'When it was done (clock time, before its commit).';
 COMMENT ON COLUMN @extschema@.refresh_run.pairs IS '(ME, period) pairs whose lines were recomputed.';
 COMMENT ON COLUMN @extschema@.refresh_run.rebuilt_pairs IS 'Of those, pairs recomputed from the ledgers rather than from their new rows.';
 COMMENT ON COLUMN @extschema@.refresh_run.batches IS 'Batches the pairs were written in.';
@@ -445,6 +496,7 @@ SELECT m.me_id,
         HAVING count(*) > 0) p ON true;
 COMMENT ON VIEW @extschema@.materialized_staleness IS
 'Per ME: when its materialized statement was last computed, how many committed changes wait for the next wwva.refresh(), and how long the oldest has waited.';
+COMMENT ON COLUMN @extschema@.materialized_staleness.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.materialized_staleness.computed_at IS 'Latest computation of any of its pairs; NULL before the first refresh.';
 COMMENT ON COLUMN @extschema@.materialized_staleness.pending IS 'Committed changes (postings, events, marks) not yet refreshed.';
 COMMENT ON COLUMN @extschema@.materialized_staleness.oldest_pending_at IS 'When the oldest of them was made.';

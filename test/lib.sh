@@ -29,6 +29,7 @@ WWVA_PACKAGES=(
 	postgresql-15
 	postgresql-server-dev-15
 	postgresql-15-pgtap
+	postgresql-15-cron
 	libtap-parser-sourcehandler-pgtap-perl
 	postgresql-contrib
 	cppcheck
@@ -207,7 +208,9 @@ wwva_cleanup() {
 	return "$rc"
 }
 
-# wwva_start_cluster NAME: initdb + start a private cluster on a free port.
+# wwva_start_cluster NAME: initdb + start a private cluster on a free port,
+# with pg_cron preloaded (its jobs run as background workers, its catalog in
+# database postgres) for the scheduling recipe.
 wwva_start_cluster() {
 	local name="${1:-test}"
 	WWVA_TMPDIR="$(mktemp -d "/tmp/wwva-$name.XXXXXX")"
@@ -247,7 +250,7 @@ wwva_start_cluster() {
 		done
 		wwva_log "starting PostgreSQL 15 on 127.0.0.1:$port (log: $log)"
 		if wwva_as_pg "$PG_BIN/pg_ctl" -D "$WWVA_PGDATA" -l "$log" -w -t 120 -s \
-			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WWVA_TMPDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_parallel_workers_per_gather=2 -c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB" \
+			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WWVA_TMPDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_parallel_workers_per_gather=2 -c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB -c shared_preload_libraries=pg_cron -c cron.database_name=postgres -c cron.use_background_workers=on -c max_worker_processes=16" \
 			start; then
 			break
 		fi
