@@ -4,6 +4,7 @@
 # same member objects, the same view definitions and options, and the same
 # statement over the data loaded before the upgrade.
 set -euo pipefail
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 old=wwva_upgrade_old
 new=wwva_upgrade_new
