@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# SQL-level fuzzing of every C entry point: generated malformed and extreme
-# inputs (NULLs, empty, mismatched and 2-D arrays, NaN and infinities,
-# numerics at their limits, odd scales, unknown words, reversed and
-# overlapping periods, random and tampered calendar bytes) fed to each
-# function and aggregate, each call in its own subtransaction.
+# SQL-level fuzzing of every C entry point that takes values: generated
+# malformed and extreme inputs (NULLs, empty, mismatched and 2-D arrays, NaN
+# and infinities, numerics at their limits, odd scales, unknown words,
+# reversed and overlapping periods, random and tampered calendar bytes and
+# stored user states) fed to each function and aggregate, each call in its
+# own subtransaction.
 #
 # Passes when the backend survives every call (a crash would end the
 # session) and every refusal is a proper error: no internal error (XX000)
@@ -98,9 +99,35 @@ BEGIN
     RETURN format('%L::wwva.calendar', substr(valid, 1, floor(random() * length(valid))::int));
 END $$;
 
+-- a stored user state: valid, NULL, random bytes, or valid with bytes
+-- changed, cut, repeated or counts set to extremes
+CREATE TEMP TABLE valid_states AS
+SELECT wwva.user_resource_state(m, u, k, t, wwva.make_calendar('{a,b}', '{UTC,Asia/Shanghai}', '{1,2}', '{2,3}',
+                                                             '{2024-01-01,2024-02-01}', '{2024-02-01,2024-03-01}')) AS s
+  FROM (VALUES ('a', 1::bigint, 'transaction', TIMESTAMPTZ '2024-01-05 00:00+00'),
+               ('a', 2, 'co_creation', '2024-02-05 00:00+00'), ('b', -7, 'interaction', '2024-01-31 20:00+00'),
+               ('b', 9, 'customization', '2024-02-11 00:00+00')) v(m, u, k, t);
+CREATE FUNCTION pick_state() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    shape float8 := random();
+    valid bytea := (SELECT s FROM valid_states);
+    n int := 1 + floor(random() * length(valid))::int;
+BEGIN
+    IF shape < 0.05 THEN RETURN 'NULL::bytea'; END IF;
+    IF shape < 0.30 THEN RETURN format('%L::bytea', valid); END IF;
+    IF shape < 0.40 THEN
+        RETURN format('%L::bytea', (SELECT coalesce(string_agg(lpad(to_hex(floor(random() * 256)::int), 2, '0'), ''), '')
+                                      FROM generate_series(1, floor(random() * 64)::int)) COLLATE "C")::text;
+    END IF;
+    IF shape < 0.65 THEN RETURN format('%L::bytea', set_byte(valid, n - 1, floor(random() * 256)::int)); END IF;
+    IF shape < 0.75 THEN RETURN format('%L::bytea', set_byte(valid, n - 1, 255)); END IF;
+    IF shape < 0.90 THEN RETURN format('%L::bytea', substr(valid, 1, n - 1)); END IF;
+    RETURN format('%L::bytea', valid || substr(valid, n));
+END $$;
+
 CREATE FUNCTION fuzz_call() RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
-    entry int := floor(random() * 14)::int;
+    entry int := floor(random() * 18)::int;
     n int := floor(random() * 4)::int;
     q text;
     name text;
@@ -168,6 +195,20 @@ BEGIN
                          ELSE format('ARRAY[%s]::date[]', (SELECT string_agg(pick('dates'), ', ') FROM generate_series(1, n))) END,
                     CASE WHEN n = 0 THEN '''{}''::date[]'
                          ELSE format('ARRAY[%s]::date[]', (SELECT string_agg(pick('dates'), ', ') FROM generate_series(1, n))) END);
+    WHEN 13 THEN name := 'user_resource_state per ME';
+        q := format('SELECT wwva.user_resource_state(m, u, k, t, %s) FROM (VALUES (%s::text, %s::bigint, %s::text, %s::timestamptz), (%s, %s, %s, %s)) v(m, u, k, t)',
+                    pick_calendar(),
+                    (ARRAY['''a''', '''b''', '''c''', 'NULL'])[1 + floor(random() * 4)::int], pick('ints'),
+                    pick('words'), pick('instants'),
+                    (ARRAY['''a''', '''b''', '''c''', 'NULL'])[1 + floor(random() * 4)::int], pick('ints'),
+                    pick('words'), pick('instants'));
+    WHEN 14 THEN name := 'user_resource_state of states';
+        q := format('SELECT wwva.user_resource_state(s) FROM (VALUES (%s), (%s), (%s)) v(s)',
+                    pick_state(), pick_state(), pick_state());
+    WHEN 15 THEN name := 'user_resource_state_counts';
+        q := format('SELECT wwva.user_resource_state_counts(%s)', pick_state());
+    WHEN 16 THEN name := 'user_resource_state_pairs';
+        q := format('SELECT count(*) FROM wwva.user_resource_state_pairs(%s)', pick_state());
     ELSE name := 'split';
         q := format('SELECT wwva.split(m, w, l, u, %s::numeric, %s::int) FROM (VALUES (%s::text, %s::numeric, %s::numeric, %s::numeric), (%s, %s, %s, %s)) v(m, w, l, u)',
                     pick('numerics'), pick('ints'),
