@@ -9,10 +9,12 @@
 -- wwva.refresh() never skips a late commit: it consumes the traces its
 -- snapshot sees and reads the ledgers in that same snapshot.
 --
--- The traces are unlogged, so writers and the refresh pay no WAL for them.
+-- The traces are unlogged, so writers and the refresh pay no WAL for them;
+-- so is wwva.materialized_figures, a cache the ledgers can always rebuild.
 -- A crash (or a failover, or a restore) empties them, and with them the
 -- row of wwva.capture_intact: the next refresh sees that row missing and
--- rebuilds everything from the ledgers, which are crash-safe.
+-- rebuilds everything from the ledgers, which are crash-safe.  The
+-- materialized statement itself is logged, and replicated to standbys.
 --
 -- wwva.refresh() keeps per ME and period the money sums and the exact user
 -- state (wwva.materialized_figures): an append costs the new rows, not the
@@ -90,7 +92,7 @@ COMMENT ON COLUMN @extschema@.capture_intact.intact IS 'Always true: the table h
 -- ---------------------------------------------------------------------------
 -- What wwva.refresh() keeps
 -- ---------------------------------------------------------------------------
-CREATE TABLE @extschema@.materialized_figures (
+CREATE UNLOGGED TABLE @extschema@.materialized_figures (
     me_id                   text NOT NULL,
     period_no               integer NOT NULL,
     period_id               text NOT NULL,
@@ -111,7 +113,7 @@ CREATE TABLE @extschema@.materialized_figures (
 -- user states are mostly sorted hashes: compressing them costs more than it saves
 ALTER TABLE @extschema@.materialized_figures ALTER COLUMN users SET STORAGE EXTERNAL;
 COMMENT ON TABLE @extschema@.materialized_figures IS
-'Per ME and period, what wwva.refresh() keeps to update wwva.materialized_statement from new rows alone: the money sums (as wwva.money_figures), the section 1 counts (as wwva.user_figures) and the exact set of users behind them.';
+'Per ME and period, what wwva.refresh() keeps to update wwva.materialized_statement from new rows alone: the money sums (as wwva.money_figures), the section 1 counts (as wwva.user_figures) and the exact set of users behind them. Unlogged: a crash empties it, and the next refresh rebuilds it.';
 COMMENT ON COLUMN @extschema@.materialized_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN @extschema@.materialized_figures.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.materialized_figures.period_id IS 'Period.';
@@ -361,6 +363,13 @@ BEGIN
         END IF;
         IF TG_OP IN ('UPDATE', 'DELETE') THEN
             INSERT INTO @extschema@.pending_change (me_id, rebuild, source) VALUES (OLD.me_id, true, 'me');
+        END IF;
+        -- An ME leaves or changes id only without postings and events
+        -- (wwva.me_check), so its waiting rows add up to nothing: dropping
+        -- them keeps every waiting row's ME known to the refresh.
+        IF TG_OP = 'DELETE' OR OLD.me_id IS DISTINCT FROM NEW.me_id THEN
+            DELETE FROM @extschema@.pending_posting WHERE me_id = OLD.me_id;
+            DELETE FROM @extschema@.pending_event WHERE me_id = OLD.me_id;
         END IF;
         IF TG_OP IN ('INSERT', 'UPDATE') THEN
             INSERT INTO @extschema@.pending_change (me_id, rebuild, source) VALUES (NEW.me_id, true, 'me');

@@ -123,7 +123,10 @@ static const char *const rebuild_everything =
 /*
  * Each kind of trace is read, then deleted: both in the one snapshot, so
  * the delete takes exactly the rows that were read (only refreshes delete
- * them, one at a time), and it is cheaper than DELETE ... RETURNING.
+ * them, one at a time), and it is cheaper than DELETE ... RETURNING.  The
+ * reads join nothing, so no estimate of these short-lived tables can turn
+ * them into nested loops; every waiting row's ME exists (see
+ * wwva.capture_change).
  */
 
 /* Marks: pairs to rebuild from the ledgers, or only to rewrite the lines of. */
@@ -153,8 +156,7 @@ static const char *const read_postings =
 "       t.ecosystem_variable_cost "
 "  FROM (SELECT wwva.ledger_totals(d.me_id, d.booked_on, d.stream, d.kind, d.behavior, d.amount, "
 "                                  (SELECT wwva.current_calendar())) AS a "
-"          FROM wwva.pending_posting d "
-"         WHERE d.me_id IN (SELECT me_id FROM wwva.me)) s "
+"          FROM wwva.pending_posting d) s "
 " CROSS JOIN LATERAL unnest(s.a) t "
 "ON CONFLICT (me_id, period_no) DO UPDATE "
 "   SET money_changed = true, "
@@ -171,8 +173,7 @@ static const char *const read_events =
 "SELECT p.me_id, p.period_no, true, p.users "
 "  FROM (SELECT wwva.user_resource_state(d.me_id, d.user_id, d.kind, d.occurred_at, "
 "                                        (SELECT wwva.current_calendar())) AS s "
-"          FROM wwva.pending_event d "
-"         WHERE d.me_id IN (SELECT me_id FROM wwva.me)) state "
+"          FROM wwva.pending_event d) state "
 " CROSS JOIN LATERAL wwva.user_resource_state_pairs(state.s) p "
 "ON CONFLICT (me_id, period_no) DO UPDATE SET users_changed = true, users = excluded.users";
 
