@@ -411,7 +411,7 @@ rebuild(Refresh *refresh)
 		span[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
 		span_nulls[i] = isnull ? 'n' : ' ';
 	}
-	if (!isnull)
+	if (span_nulls[0] != 'n')
 		span[0] = SPI_datumTransfer(span[0], false, -1);
 
 	run_step(refresh, rebuild_money_read, 3, span_types, span, span_nulls);

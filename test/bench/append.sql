@@ -24,7 +24,7 @@ DECLARE
     first bigint;
 BEGIN
     FOR chunk IN 0 .. (events / 100) - 1 LOOP
-        first := round * 100000000 + chunk * 100;
+        first := round * 1000000 + chunk * 100;
         INSERT INTO wwva.user_event (me_id, user_id, occurred_at, kind)
         SELECT 'me' || lpad((1 + u % mes)::text, 4, '0'),
                u,
@@ -35,7 +35,7 @@ BEGIN
                LATERAL (SELECT (i * 48271) % (users + users / 10) AS u) AS h;
     END LOOP;
     FOR chunk IN 0 .. (postings / 100) - 1 LOOP
-        first := round * 100000000 + chunk * 100;
+        first := round * 1000000 + chunk * 100;
         INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, behavior, amount, category)
         SELECT 'me' || lpad((1 + i % mes)::text, 4, '0'),
                DATE '2024-12-02' + ((i * 7919) % 29)::integer,
