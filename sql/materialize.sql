@@ -453,12 +453,9 @@ COMMENT ON FUNCTION @extschema@.refresh(integer) IS
 -- How fresh is it?
 -- ---------------------------------------------------------------------------
 CREATE VIEW @extschema@.refresh_status AS
-SELECT (SELECT r.finished_at FROM @extschema@.refresh_run r ORDER BY r.run_id DESC LIMIT 1)
-           AS last_refresh_at,
-       (SELECT r.finished_at - r.started_at FROM @extschema@.refresh_run r ORDER BY r.run_id DESC LIMIT 1)
-           AS last_duration,
-       (SELECT r.pairs FROM @extschema@.refresh_run r ORDER BY r.run_id DESC LIMIT 1)
-           AS last_pairs,
+SELECT last.finished_at AS last_refresh_at,
+       last.finished_at - last.started_at AS last_duration,
+       last.pairs AS last_pairs,
        (SELECT count(*) FROM @extschema@.pending_posting) AS pending_postings,
        (SELECT count(*) FROM @extschema@.pending_event) AS pending_events,
        (SELECT count(*) FROM @extschema@.pending_change) AS pending_changes,
@@ -471,7 +468,11 @@ SELECT (SELECT r.finished_at FROM @extschema@.refresh_run r ORDER BY r.run_id DE
          WHERE l.locktype = 'relation'
            AND l.relation = '@extschema@.materialized_statement'::regclass
            AND l.mode = 'ShareRowExclusiveLock'
-           AND l.granted) AS running_since;
+           AND l.granted) AS running_since
+  FROM (SELECT) AS one
+  LEFT JOIN LATERAL (SELECT r.started_at, r.finished_at, r.pairs
+                       FROM @extschema@.refresh_run r
+                      ORDER BY r.run_id DESC LIMIT 1) last ON true;
 COMMENT ON VIEW @extschema@.refresh_status IS
 'One row: the last refresh (when, how long, how many pairs), the changes waiting for the next one, and since when a refresh is running (NULL when none is).';
 COMMENT ON COLUMN @extschema@.refresh_status.last_refresh_at IS 'When the last completed refresh finished.';

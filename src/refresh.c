@@ -210,15 +210,16 @@ static const char *const drop_gone_lines =
  * what they return is written after.
  */
 static const char *const rebuild_span =
-"SELECT CASE WHEN count(*) < (SELECT count(*) FROM wwva.me m CROSS JOIN wwva.period_calendar c) "
-"            THEN array_agg(DISTINCT w.me_id) END, "
-"       CASE WHEN count(*) < (SELECT count(*) FROM wwva.me m CROSS JOIN wwva.period_calendar c) "
-"            THEN min(c.starts_on) END, "
-"       CASE WHEN count(*) < (SELECT count(*) FROM wwva.me m CROSS JOIN wwva.period_calendar c) "
-"            THEN max(c.ends_on) END, "
-"       count(*) "
-"  FROM wwva.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
-" WHERE w.rebuild";
+"SELECT CASE WHEN NOT s.everything THEN s.mes END, "
+"       CASE WHEN NOT s.everything THEN s.first_day END, "
+"       CASE WHEN NOT s.everything THEN s.last_day END, "
+"       s.pairs "
+"  FROM (SELECT array_agg(DISTINCT w.me_id) AS mes, min(c.starts_on) AS first_day, "
+"               max(c.ends_on) AS last_day, count(*) AS pairs, "
+"               count(*) = (SELECT count(*) FROM wwva.me m CROSS JOIN wwva.period_calendar c) "
+"                   AS everything "
+"          FROM wwva.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
+"         WHERE w.rebuild) s";
 
 static const char *const rebuild_money_read =
 "SELECT wwva.ledger_totals(l.me_id, l.booked_on, l.stream, l.kind, l.behavior, l.amount, "

@@ -795,45 +795,37 @@ me_rows(MeUsers *me, CompositeArrayBuilder *builder, bool with_me_id,
 }
 
 /*
+ * The counts rows of a state, by ME and period: wwva.me_user_resource_counts
+ * rows with with_me_id, else wwva.user_resource_counts rows (one ME).
+ */
+static ArrayType *
+counts_array(UserState *state, FunctionCallInfo fcinfo, bool with_me_id,
+			 const char *function_name)
+{
+	CompositeArrayBuilder builder;
+	int			capacity = 16,
+				nrows = 0;
+	Datum	   *rows = palloc(sizeof(Datum) * capacity);
+
+	if (state != NULL)
+		finish_sets(state);
+	composite_array_begin(&builder, fcinfo, with_me_id ? 6 : 5, function_name);
+	for (int i = 0; state != NULL && i < state->nmes; i++)
+		if (state->mes[i].me_id != NULL)
+			me_rows(&state->mes[i], &builder, with_me_id, &rows, &nrows, &capacity);
+	return composite_array_end(&builder, rows, nrows);
+}
+
+/*
  * Final of wwva.user_resource_counts(user_id, kind, period_no, N, K): an
  * array of wwva.user_resource_counts rows, one per period with events.
  */
 Datum
 wwva_user_counts_final(PG_FUNCTION_ARGS)
 {
-	UserState  *state;
-	CompositeArrayBuilder builder;
-	int			capacity = 16,
-				nrows = 0;
-	Datum	   *rows = palloc(sizeof(Datum) * capacity);
-
 	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_final");
-	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
-	if (state != NULL)
-		finish_sets(state);
-	composite_array_begin(&builder, fcinfo, 5, "wwva.user_counts_final");
-	for (int i = 0; state != NULL && i < state->nmes; i++)
-		if (state->mes[i].me_id != NULL)
-			me_rows(&state->mes[i], &builder, false, &rows, &nrows, &capacity);
-	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
-}
-
-/* The wwva.me_user_resource_counts[] rows of a state, by ME and period. */
-static ArrayType *
-me_counts_array(UserState *state, FunctionCallInfo fcinfo, const char *function_name)
-{
-	CompositeArrayBuilder builder;
-	int			capacity = 16,
-				nrows = 0;
-	Datum	   *rows = palloc(sizeof(Datum) * capacity);
-
-	if (state != NULL)
-		finish_sets(state);
-	composite_array_begin(&builder, fcinfo, 6, function_name);
-	for (int i = 0; state != NULL && i < state->nmes; i++)
-		if (state->mes[i].me_id != NULL)
-			me_rows(&state->mes[i], &builder, true, &rows, &nrows, &capacity);
-	return composite_array_end(&builder, rows, nrows);
+	PG_RETURN_ARRAYTYPE_P(counts_array(PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0),
+									   fcinfo, false, "wwva.user_counts_final"));
 }
 
 /*
@@ -845,8 +837,8 @@ Datum
 wwva_me_user_counts_final(PG_FUNCTION_ARGS)
 {
 	(void) wwva_aggregate_context(fcinfo, "wwva.me_user_counts_final");
-	PG_RETURN_ARRAYTYPE_P(me_counts_array(PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0),
-										  fcinfo, "wwva.me_user_counts_final"));
+	PG_RETURN_ARRAYTYPE_P(counts_array(PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0),
+									   fcinfo, true, "wwva.me_user_counts_final"));
 }
 
 /*
@@ -877,7 +869,7 @@ wwva_user_state_counts(PG_FUNCTION_ARGS)
 {
 	UserState  *state = user_state_read(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext);
 
-	PG_RETURN_ARRAYTYPE_P(me_counts_array(state, fcinfo, "wwva.user_resource_state_counts"));
+	PG_RETURN_ARRAYTYPE_P(counts_array(state, fcinfo, true, "wwva.user_resource_state_counts"));
 }
 
 /*

@@ -5,19 +5,7 @@ SET client_min_messages = warning;
 \ir ../data/two_mes.sql
 SELECT plan(66);
 
--- Lines where the materialized statement and a full recompute differ, both ways.
-CREATE FUNCTION pg_temp.stale_lines() RETURNS bigint LANGUAGE sql AS $$
-    SELECT count(*) FROM (
-        (SELECT * FROM wwva.statement
-         EXCEPT
-         SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no
-           FROM wwva.materialized_statement)
-        UNION ALL
-        (SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no
-           FROM wwva.materialized_statement
-         EXCEPT
-         SELECT * FROM wwva.statement)) d
-$$;
+\ir ../refresh/stale_lines_function.sql
 
 -- 1. The first refresh builds everything; a second one has nothing to do.
 SELECT is(wwva.refresh(), 4::bigint, 'the first refresh computes every pair: 2 MEs x 2 periods');
