@@ -74,21 +74,27 @@ COMMENT ON COLUMN @extschema@.unassigned.amount IS 'Amount of a posting; NULL fo
 -- ---------------------------------------------------------------------------
 -- One pass per table
 -- ---------------------------------------------------------------------------
+-- Grouped by me_id, the ME of the partition key: with
+-- enable_partitionwise_aggregate each partition is aggregated on its own,
+-- a foreign one on its shard (see sql/scale_out.sql).
 CREATE VIEW @extschema@.money_figures AS
-SELECT t.me_id,
-       t.period_no,
-       t.hardware_revenue,
-       t.hardware_cost,
-       t.hardware_variable_cost,
-       t.ecosystem_revenue,
-       t.ecosystem_cost,
-       t.ecosystem_variable_cost
-  FROM (SELECT @extschema@.ledger_totals(l.me_id, l.booked_on, l.stream, l.kind, l.behavior,
-                                         l.amount, (SELECT @extschema@.current_calendar())) AS totals
-          FROM @extschema@.ledger l) s
- CROSS JOIN LATERAL pg_catalog.unnest(s.totals) t;
+SELECT g.me_id,
+       g.totals[i][1]::integer AS period_no,
+       g.totals[i][2] AS hardware_revenue,
+       g.totals[i][3] AS hardware_cost,
+       g.totals[i][4] AS hardware_variable_cost,
+       g.totals[i][5] AS ecosystem_revenue,
+       g.totals[i][6] AS ecosystem_cost,
+       g.totals[i][7] AS ecosystem_variable_cost
+  FROM (SELECT l.me_id,
+               @extschema@.ledger_totals_by_period(l.me_id, l.booked_on, l.stream, l.kind,
+                                                   l.behavior, l.amount,
+                                                   (SELECT @extschema@.current_calendar())) AS totals
+          FROM @extschema@.ledger l
+         GROUP BY l.me_id) g
+ CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.totals, 1) AS i;
 COMMENT ON VIEW @extschema@.money_figures IS
-'Money sums per ME and period from one pass of wwva.ledger_totals over wwva.ledger; only pairs with postings.';
+'Money sums per ME and period from one pass over wwva.ledger, grouped by ME (wwva.ledger_totals_by_period); only pairs with postings.';
 COMMENT ON COLUMN @extschema@.money_figures.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.money_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN @extschema@.money_figures.hardware_revenue IS 'Sum of hardware revenue postings.';
@@ -99,18 +105,20 @@ COMMENT ON COLUMN @extschema@.money_figures.ecosystem_cost IS 'Sum of ecosystem 
 COMMENT ON COLUMN @extschema@.money_figures.ecosystem_variable_cost IS 'Sum of variable ecosystem cost postings.';
 
 CREATE VIEW @extschema@.user_figures AS
-SELECT c.me_id,
-       c.period_no,
-       c.interactive_users,
-       c.active_users,
-       c.lifetime_users,
-       c.user_makers
-  FROM (SELECT @extschema@.user_resource_counts(e.me_id, e.user_id, e.kind, e.occurred_at,
-                                                (SELECT @extschema@.current_calendar())) AS counts
-          FROM @extschema@.user_event e) s
- CROSS JOIN LATERAL pg_catalog.unnest(s.counts) c;
+SELECT g.me_id,
+       g.counts[i][1]::integer AS period_no,
+       g.counts[i][2] AS interactive_users,
+       g.counts[i][3] AS active_users,
+       g.counts[i][4] AS lifetime_users,
+       g.counts[i][5] AS user_makers
+  FROM (SELECT e.me_id,
+               @extschema@.user_resource_counts_by_period(e.me_id, e.user_id, e.kind, e.occurred_at,
+                                                          (SELECT @extschema@.current_calendar())) AS counts
+          FROM @extschema@.user_event e
+         GROUP BY e.me_id) g
+ CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.counts, 1) AS i;
 COMMENT ON VIEW @extschema@.user_figures IS
-'Section 1 counts per ME and period from one pass of wwva.user_resource_counts over wwva.user_event; only pairs with events.';
+'Section 1 counts per ME and period from one pass over wwva.user_event, grouped by ME (wwva.user_resource_counts_by_period); only pairs with events.';
 COMMENT ON COLUMN @extschema@.user_figures.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.user_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN @extschema@.user_figures.interactive_users IS 'Distinct users with an interaction event.';

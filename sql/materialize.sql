@@ -399,30 +399,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.capture_change() IS
 'Trigger: marks in wwva.pending_change the pairs a change to an ME, the periods, a target or a sharing rule, or a TRUNCATE, affects.';
 
-CREATE TRIGGER capture_insert AFTER INSERT ON @extschema@.ledger
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_postings();
-CREATE TRIGGER capture_update AFTER UPDATE ON @extschema@.ledger
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_postings();
-CREATE TRIGGER capture_delete AFTER DELETE ON @extschema@.ledger
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_postings();
-CREATE TRIGGER capture_truncate AFTER TRUNCATE ON @extschema@.ledger
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_change();
-
-CREATE TRIGGER capture_insert AFTER INSERT ON @extschema@.user_event
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_events();
-CREATE TRIGGER capture_update AFTER UPDATE ON @extschema@.user_event
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_events();
-CREATE TRIGGER capture_delete AFTER DELETE ON @extschema@.user_event
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_events();
-CREATE TRIGGER capture_truncate AFTER TRUNCATE ON @extschema@.user_event
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_change();
-
 CREATE TRIGGER capture_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.period
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_change();
 CREATE TRIGGER capture_change AFTER INSERT OR UPDATE OR DELETE ON @extschema@.me

@@ -6,7 +6,10 @@
  *		the sums of the rows of a group (group by ME and period);
  *	  wwva.ledger_totals(me_id, booked_on, stream, kind, behavior, amount,
  *						 calendar)
- *		the sums of every ME and period at once, with or without GROUP BY.
+ *		the sums of every ME and period at once, with or without GROUP BY;
+ *	  wwva.ledger_totals_by_period(me_id, ..., calendar)
+ *		the same grouped by me_id, as a numeric matrix: the form a shard
+ *		computes for postgres_fdw, which ships only built-in result types.
  *
  * Per ME and period there are six exact sums: revenue and cost per stream,
  * and the variable part of each stream's cost.  Partial states from
@@ -29,6 +32,7 @@ PG_FUNCTION_INFO_V1(wwva_ledger_totals_deserialize);
 PG_FUNCTION_INFO_V1(wwva_ledger_totals_final);
 PG_FUNCTION_INFO_V1(wwva_me_ledger_totals_transition);
 PG_FUNCTION_INFO_V1(wwva_me_ledger_totals_final);
+PG_FUNCTION_INFO_V1(wwva_ledger_totals_by_period_final);
 
 /* Order of the sums, which is also the column order of wwva.ledger_totals. */
 typedef enum LedgerSum
@@ -504,4 +508,44 @@ wwva_me_ledger_totals_final(PG_FUNCTION_ARGS)
 		}
 	}
 	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
+}
+
+/*
+ * Final of wwva.ledger_totals_by_period: the group's one ME as a matrix,
+ * one row per period with postings: {period_no, the six sums}.
+ */
+Datum
+wwva_ledger_totals_by_period_final(PG_FUNCTION_ARGS)
+{
+	LedgerState *state;
+	LedgerMe   *only = NULL;
+	Datum	   *elements;
+	int			nrows = 0;
+
+	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_by_period");
+	state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	for (int i = 0; state != NULL && i < state->nmes; i++)
+	{
+		if (state->mes[i].me_id == NULL)
+			continue;
+		if (only != NULL)
+			single_me_error("wwva.ledger_totals_by_period", only->me_id, only->me_id_len,
+							state->mes[i].me_id, state->mes[i].me_id_len);
+		only = &state->mes[i];
+	}
+	if (only == NULL)
+		PG_RETURN_ARRAYTYPE_P(matrix_array(NULL, 0, 1 + LEDGER_SUMS, NUMERICOID));
+
+	elements = palloc(sizeof(Datum) * (1 + LEDGER_SUMS) * only->nperiods);
+	for (int32 p = 0; p < only->nperiods; p++)
+	{
+		Datum	   *row = elements + nrows * (1 + LEDGER_SUMS);
+
+		if (only->periods[p] == NULL)
+			continue;
+		row[0] = DirectFunctionCall1(int4_numeric, Int32GetDatum(p + 1));
+		sums_values(only->periods[p], row + 1);
+		nrows++;
+	}
+	PG_RETURN_ARRAYTYPE_P(matrix_array(elements, nrows, 1 + LEDGER_SUMS, NUMERICOID));
 }

@@ -66,7 +66,7 @@ checked_row(FunctionCallInfo fcinfo, const char *name, Relation *rel)
 }
 
 static CheckState *
-check_state(FunctionCallInfo fcinfo, Relation rel)
+check_state(FunctionCallInfo fcinfo)
 {
 	CheckState *state = (CheckState *) fcinfo->flinfo->fn_extra;
 
@@ -74,7 +74,8 @@ check_state(FunctionCallInfo fcinfo, Relation rel)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 		HASHCTL		ctl;
-		char	   *schema = get_namespace_name(RelationGetNamespace(rel));
+		/* the extension's schema, which a user's partition need not share */
+		char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 
 		state = palloc0(sizeof(CheckState));
 		memset(&ctl, 0, sizeof(ctl));
@@ -184,6 +185,26 @@ event_row_name(HeapTuple tuple, TupleDesc desc)
 					at_null ? "NULL" : DatumGetCString(DirectFunctionCall1(timestamptz_out, at)));
 }
 
+/*
+ * Change capture collects written rows in transition tables, which
+ * PostgreSQL cannot fill from a foreign table: an ME kept on a shard has
+ * its rows written on the shard, where its own wwva checks and captures
+ * them.
+ */
+static void
+refuse_foreign_partition(Relation rel, const char *row_name, text *me_id)
+{
+	if (rel->rd_rel->relkind != RELKIND_FOREIGN_TABLE)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s: ME \"%s\" is kept in foreign partition %s.%s",
+					row_name, text_for_message(me_id),
+					quote_identifier(get_namespace_name(RelationGetNamespace(rel))),
+					quote_identifier(RelationGetRelationName(rel))),
+			 errhint("Write the rows of an ME kept on a shard on that shard's server, into its wwva.ledger and wwva.user_event; this server reads them from there.")));
+}
+
 #define REJECT(code, row_name, hint, ...) \
 	ereport(ERROR, \
 			(errcode(code), \
@@ -196,7 +217,7 @@ wwva_ledger_check(PG_FUNCTION_ARGS)
 	Relation	rel;
 	HeapTuple	tuple = checked_row(fcinfo, "wwva.ledger_check", &rel);
 	TupleDesc	desc = RelationGetDescr(rel);
-	CheckState *state = check_state(fcinfo, rel);
+	CheckState *state = check_state(fcinfo);
 	text	   *me_id = text_column(tuple, desc, "me_id");
 	text	   *stream = text_column(tuple, desc, "stream");
 	text	   *kind = text_column(tuple, desc, "kind");
@@ -209,6 +230,7 @@ wwva_ledger_check(PG_FUNCTION_ARGS)
 	if (me_id == NULL)
 		REJECT(ERRCODE_NOT_NULL_VIOLATION, ledger_row_name(tuple, desc),
 			   "Give the me_id of an ME in wwva.me.", "no me_id");
+	refuse_foreign_partition(rel, ledger_row_name(tuple, desc), me_id);
 	if (isnull || DATE_NOT_FINITE(DatumGetDateADT(booked_on)))
 		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(tuple, desc),
 			   "booked_on is the finite booking date that assigns the posting to a period.",
@@ -257,7 +279,7 @@ wwva_user_event_check(PG_FUNCTION_ARGS)
 	Relation	rel;
 	HeapTuple	tuple = checked_row(fcinfo, "wwva.user_event_check", &rel);
 	TupleDesc	desc = RelationGetDescr(rel);
-	CheckState *state = check_state(fcinfo, rel);
+	CheckState *state = check_state(fcinfo);
 	text	   *me_id = text_column(tuple, desc, "me_id");
 	text	   *kind = text_column(tuple, desc, "kind");
 	bool		isnull;
@@ -266,6 +288,7 @@ wwva_user_event_check(PG_FUNCTION_ARGS)
 	if (me_id == NULL)
 		REJECT(ERRCODE_NOT_NULL_VIOLATION, event_row_name(tuple, desc),
 			   "Give the me_id of an ME in wwva.me.", "no me_id");
+	refuse_foreign_partition(rel, event_row_name(tuple, desc), me_id);
 	(void) column(tuple, desc, "user_id", &isnull);
 	if (isnull)
 		REJECT(ERRCODE_NOT_NULL_VIOLATION, event_row_name(tuple, desc),

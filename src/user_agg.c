@@ -41,6 +41,7 @@
 
 PG_FUNCTION_INFO_V1(wwva_me_user_counts_transition);
 PG_FUNCTION_INFO_V1(wwva_me_user_counts_final);
+PG_FUNCTION_INFO_V1(wwva_user_counts_by_period_final);
 PG_FUNCTION_INFO_V1(wwva_user_counts_transition);
 PG_FUNCTION_INFO_V1(wwva_user_counts_combine);
 PG_FUNCTION_INFO_V1(wwva_user_counts_serialize);
@@ -756,6 +757,37 @@ count_lifetime_users(MeUsers *me, int32 p)
 	return count;
 }
 
+/*
+ * Section 1 of period p (1-based) of an ME whose sets are finished:
+ * interactive, active and lifetime users, and user-maker events.
+ */
+enum
+{
+	INTERACTIVE_USERS,
+	ACTIVE_USERS,
+	LIFETIME_USERS,
+	USER_MAKERS,
+	USER_COUNTS
+};
+
+static void
+period_counts(MeUsers *me, int32 p, int64 *counts)
+{
+	PeriodUsers *period = &me->periods[p - 1];
+
+	counts[INTERACTIVE_USERS] = 0;
+	counts[ACTIVE_USERS] = 0;
+	for (uint32 u = 0; u < period->users.count; u++)
+	{
+		if (period->users.entries[u].flags & USER_INTERACTED)
+			counts[INTERACTIVE_USERS]++;
+		if (is_active(me, &period->users.entries[u]))
+			counts[ACTIVE_USERS]++;
+	}
+	counts[LIFETIME_USERS] = count_lifetime_users(me, p);
+	counts[USER_MAKERS] = period->customizations;
+}
+
 /* Appends the rows of one ME, one per period with events, in period order. */
 static void
 me_rows(MeUsers *me, CompositeArrayBuilder *builder, bool with_me_id,
@@ -763,28 +795,18 @@ me_rows(MeUsers *me, CompositeArrayBuilder *builder, bool with_me_id,
 {
 	for (int32 p = 1; p <= me->nperiods; p++)
 	{
-		PeriodUsers *period = &me->periods[p - 1];
-		int64		interactive = 0,
-					active = 0;
-		Datum		values[6];
+		int64		counts[USER_COUNTS];
+		Datum		values[2 + USER_COUNTS];
 		int			v = 0;
 
-		if (!period_present(period))
+		if (!period_present(&me->periods[p - 1]))
 			continue;
-		for (uint32 u = 0; u < period->users.count; u++)
-		{
-			if (period->users.entries[u].flags & USER_INTERACTED)
-				interactive++;
-			if (is_active(me, &period->users.entries[u]))
-				active++;
-		}
+		period_counts(me, p, counts);
 		if (with_me_id)
 			values[v++] = PointerGetDatum(cstring_to_text_with_len(me->me_id, me->me_id_len));
 		values[v++] = Int32GetDatum(p);
-		values[v++] = Int64GetDatum(interactive);
-		values[v++] = Int64GetDatum(active);
-		values[v++] = Int64GetDatum(count_lifetime_users(me, p));
-		values[v++] = Int64GetDatum(period->customizations);
+		for (int c = 0; c < USER_COUNTS; c++)
+			values[v++] = Int64GetDatum(counts[c]);
 		if (*nrows == *capacity)
 		{
 			*capacity *= 2;
@@ -839,6 +861,50 @@ wwva_me_user_counts_final(PG_FUNCTION_ARGS)
 	(void) wwva_aggregate_context(fcinfo, "wwva.me_user_counts_final");
 	PG_RETURN_ARRAYTYPE_P(counts_array(PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0),
 									   fcinfo, true, "wwva.me_user_counts_final"));
+}
+
+/*
+ * Final of wwva.user_resource_counts_by_period: the group's one ME as a
+ * bigint matrix, one row per period with events: {period_no, the counts}.
+ */
+Datum
+wwva_user_counts_by_period_final(PG_FUNCTION_ARGS)
+{
+	UserState  *state;
+	MeUsers    *only = NULL;
+	Datum	   *elements;
+	int			nrows = 0;
+
+	(void) wwva_aggregate_context(fcinfo, "wwva.user_resource_counts_by_period");
+	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
+	for (int i = 0; state != NULL && i < state->nmes; i++)
+	{
+		if (state->mes[i].me_id == NULL)
+			continue;
+		if (only != NULL)
+			single_me_error("wwva.user_resource_counts_by_period", only->me_id, only->me_id_len,
+							state->mes[i].me_id, state->mes[i].me_id_len);
+		only = &state->mes[i];
+	}
+	if (only == NULL)
+		PG_RETURN_ARRAYTYPE_P(matrix_array(NULL, 0, 1 + USER_COUNTS, INT8OID));
+
+	finish_sets(state);
+	elements = palloc(sizeof(Datum) * (1 + USER_COUNTS) * only->nperiods);
+	for (int32 p = 1; p <= only->nperiods; p++)
+	{
+		Datum	   *row = elements + nrows * (1 + USER_COUNTS);
+		int64		counts[USER_COUNTS];
+
+		if (!period_present(&only->periods[p - 1]))
+			continue;
+		period_counts(only, p, counts);
+		row[0] = Int64GetDatum(p);
+		for (int c = 0; c < USER_COUNTS; c++)
+			row[1 + c] = Int64GetDatum(counts[c]);
+		nrows++;
+	}
+	PG_RETURN_ARRAYTYPE_P(matrix_array(elements, nrows, 1 + USER_COUNTS, INT8OID));
 }
 
 /*

@@ -154,3 +154,34 @@ composite_array_end(CompositeArrayBuilder *builder, Datum *rows, int nrows)
 	return construct_array(rows, nrows, builder->row_type, builder->typlen,
 						   builder->typbyval, builder->typalign);
 }
+
+ArrayType *
+matrix_array(Datum *elements, int nrows, int ncols, Oid element_type)
+{
+	int			dims[2] = {nrows, ncols};
+	int			lbs[2] = {1, 1};
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
+	if (nrows == 0)
+		return construct_empty_array(element_type);
+	return construct_md_array(elements, NULL, 2, dims, lbs, element_type,
+							  typlen, typbyval, typalign);
+}
+
+/*
+ * A "by period" aggregate found two MEs in one group: its rows carry no
+ * ME id, so mixing MEs would lose which row is whose.
+ */
+void
+single_me_error(const char *function_name, const char *first_me_id, int first_len,
+				const char *second_me_id, int second_len)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_GROUPING_ERROR),
+			 errmsg("%s: rows of MEs \"%.*s\" and \"%.*s\" in one group",
+					function_name, first_len, first_me_id, second_len, second_me_id),
+			 errhint("It returns one ME's periods: call it with GROUP BY me_id.")));
+}

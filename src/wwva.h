@@ -193,4 +193,13 @@ extern void composite_array_begin(CompositeArrayBuilder *builder, FunctionCallIn
 extern Datum composite_array_row(CompositeArrayBuilder *builder, Datum *values);
 extern ArrayType *composite_array_end(CompositeArrayBuilder *builder, Datum *rows, int nrows);
 
+/*
+ * A two-dimensional array of a built-in type, nrows x ncols, from elements
+ * in row order: what the per-ME "by period" aggregates return, because only
+ * built-in and extension-member types can be shipped by postgres_fdw.
+ */
+extern ArrayType *matrix_array(Datum *elements, int nrows, int ncols, Oid element_type);
+extern void single_me_error(const char *function_name, const char *first_me_id,
+							int first_len, const char *second_me_id, int second_len);
+
 #endif							/* WWVA_H */

@@ -59,13 +59,13 @@ BEGIN
 END $$;
 SELECT count(*) FILTER (WHERE l ~ 'Partial (Hash|Group)?Aggregate') AS partial_aggregates,
        count(*) FILTER (WHERE l ~ 'Gather') > 0 AS gathered,
-       count(*) FILTER (WHERE l ~ 'wwva\.ledger_totals\(') > 0 AS uses_ledger_totals,
-       count(*) FILTER (WHERE l ~ 'wwva\.user_resource_counts\(') > 0 AS uses_user_resource_counts,
-       count(*) FILTER (WHERE l ~ 'Parallel Seq Scan on wwva\.(ledger|user_event)') AS parallel_scans
+       count(*) FILTER (WHERE l ~ 'wwva\.ledger_totals_by_period\(') > 0 AS uses_ledger_totals,
+       count(*) FILTER (WHERE l ~ 'wwva\.user_resource_counts_by_period\(') > 0 AS uses_user_resource_counts,
+       count(*) FILTER (WHERE l ~ 'Parallel Seq Scan on wwva\.(ledger|user_event)_default') AS parallel_scans
   FROM plan_lines('SELECT * FROM wwva.statement') AS l;
 
 -- The section views use the same aggregates.
-SELECT v, bool_or(l ~ 'wwva\.(ledger_totals|user_resource_counts)\(') AS uses_c_aggregate
+SELECT v, bool_or(l ~ 'wwva\.(ledger_totals|user_resource_counts)_by_period\(') AS uses_c_aggregate
   FROM unnest(ARRAY['user_resources', 'value_added_sharing', 'revenues', 'costs', 'marginal_income']) AS v,
        LATERAL plan_lines('SELECT * FROM wwva.' || v) AS l
  GROUP BY v ORDER BY v;

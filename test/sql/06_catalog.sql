@@ -11,7 +11,7 @@ SELECT c.relname AS view_without_comment
 SELECT c.relname, a.attname AS column_without_comment
   FROM pg_class c
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
- WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind IN ('v', 'r')
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind IN ('v', 'r', 'p') AND NOT c.relispartition
    AND col_description(c.oid, a.attnum) IS NULL
  ORDER BY 1, 2;
 -- functions and aggregates without a comment (expect none)
@@ -51,3 +51,20 @@ SELECT c::regclass AS dumped
   FROM pg_extension e, unnest(e.extconfig) AS c
  WHERE e.extname = 'wwva'
  ORDER BY c::regclass::text;
+
+-- the two large tables are partitioned by ME; out of the box every row is
+-- kept in the local DEFAULT partition
+SELECT c.oid::regclass AS partitioned_table, pg_get_partkeydef(c.oid) AS partition_key,
+       (SELECT string_agg(i.inhrelid::regclass || ' ' || pg_get_expr(p.relpartbound, p.oid), ', ')
+          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid
+         WHERE i.inhparent = c.oid) AS partitions
+  FROM pg_class c
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind = 'p'
+ ORDER BY 1;
+-- the row checks run on every partition, the change capture on the parents
+SELECT t.tgrelid::regclass AS on_table, t.tgname, t.tgparentid <> 0 AS cloned_from_parent
+  FROM pg_trigger t
+ WHERE t.tgrelid IN ('wwva.ledger'::regclass, 'wwva.ledger_default'::regclass,
+                     'wwva.user_event'::regclass, 'wwva.user_event_default'::regclass)
+   AND NOT t.tgisinternal
+ ORDER BY 1, 2;
