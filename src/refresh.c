@@ -116,6 +116,18 @@ refresh_preconditions(void)
 static const char *const check_intact =
 "INSERT INTO wwva.capture_intact VALUES (true) ON CONFLICT DO NOTHING";
 
+/*
+ * Rows of an ME kept in a foreign partition are written on its shard, so
+ * no trace of their changes reaches this server: with such partitions
+ * every pair is rebuilt.
+ */
+static const char *const count_foreign_partitions =
+"SELECT count(*) "
+"  FROM (SELECT relid FROM pg_catalog.pg_partition_tree('wwva.ledger') "
+"        UNION ALL SELECT relid FROM pg_catalog.pg_partition_tree('wwva.user_event')) t "
+"  JOIN pg_catalog.pg_class c ON c.oid = t.relid "
+" WHERE c.relkind = 'f'";
+
 static const char *const rebuild_everything =
 "INSERT INTO wwva.refresh_work (me_id, period_no, rebuild) "
 "SELECT m.me_id, c.period_no, true FROM wwva.me m CROSS JOIN wwva.period_calendar c";
@@ -442,6 +454,7 @@ wwva_refresh(PG_FUNCTION_ARGS)
 	Datum	   *mes;
 	int64		done = 0;
 	Oid			batch_type = TEXTARRAYOID;
+	bool		traces_lost;
 
 	if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1)
 		ereport(ERROR,
@@ -461,7 +474,12 @@ wwva_refresh(PG_FUNCTION_ARGS)
 	refresh.snapshot = RegisterSnapshot(GetLatestSnapshot());
 
 	run_step(&refresh, "DELETE FROM wwva.refresh_work", 0, NULL, NULL, NULL);
-	if (run_step(&refresh, check_intact, 0, NULL, NULL, NULL) > 0)
+	traces_lost = run_step(&refresh, check_intact, 0, NULL, NULL, NULL) > 0;
+	run_step(&refresh, count_foreign_partitions, 0, NULL, NULL, NULL);
+	if (step_result(1) > 0)
+		ereport(NOTICE,
+				(errmsg("wwva.refresh: wwva.ledger or wwva.user_event has foreign partitions, whose changes are not captured on this server; rebuilding every pair")));
+	if (traces_lost || step_result(1) > 0)
 		run_step(&refresh, rebuild_everything, 0, NULL, NULL, NULL);
 	run_step(&refresh, read_changes, 0, NULL, NULL, NULL);
 	changes = run_step(&refresh, "DELETE FROM wwva.pending_change", 0, NULL, NULL, NULL);

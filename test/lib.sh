@@ -37,9 +37,10 @@ WWVA_PACKAGES=(
 	libclang-rt-14-dev
 )
 
-# Set by wwva_start_cluster; read by the exit trap.
+# Set by wwva_start_cluster and wwva_start_shard; read by the exit trap.
 WWVA_TMPDIR=""
 WWVA_PGDATA=""
+WWVA_SHARD_PGDATA=()
 WWVA_KEEP="${WWVA_KEEP:-0}"
 WWVA_KEEP_DB="${WWVA_KEEP_DB:-postgres}"   # database named in the --keep hint
 
@@ -187,6 +188,13 @@ wwva_cleanup() {
 			"$PG_BIN" "$WWVA_PGDATA" "$WWVA_TMPDIR" >&2
 		return "$rc"
 	fi
+	local shard
+	for shard in "${WWVA_SHARD_PGDATA[@]}"; do
+		if [ -f "$shard/postmaster.pid" ]; then
+			wwva_log "stopping shard cluster $shard"
+			wwva_as_pg "$PG_BIN/pg_ctl" -D "$shard" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+		fi
+	done
 	if [ -n "$WWVA_PGDATA" ] && [ -f "$WWVA_PGDATA/postmaster.pid" ]; then
 		wwva_log "stopping the test cluster on port ${PGPORT:-?}"
 		if ! wwva_as_pg "$PG_BIN/pg_ctl" -D "$WWVA_PGDATA" -m fast -w -t 60 stop >/dev/null 2>&1; then
@@ -206,6 +214,18 @@ wwva_cleanup() {
 	esac
 	WWVA_TMPDIR=""
 	return "$rc"
+}
+
+# Trust, on the Unix socket (in the private directory) and loopback only.
+wwva_write_hba() {
+	wwva_as_pg tee "$1/pg_hba.conf" >/dev/null <<-'EOF'
+		# wwva throwaway test cluster: trust, loopback only
+		local   all          all                   trust
+		host    all          all   127.0.0.1/32    trust
+		host    all          all   ::1/128         trust
+		local   replication  all                   trust
+		host    replication  all   127.0.0.1/32    trust
+	EOF
 }
 
 # wwva_start_cluster NAME: initdb + start a private cluster on a free port,
@@ -232,15 +252,7 @@ wwva_start_cluster() {
 		cat "$out" >&2
 		wwva_die "initdb failed"
 	fi
-	# Trust, on the Unix socket (in the private directory) and loopback only.
-	wwva_as_pg tee "$WWVA_PGDATA/pg_hba.conf" >/dev/null <<-'EOF'
-		# wwva throwaway test cluster: trust, loopback only
-		local   all          all                   trust
-		host    all          all   127.0.0.1/32    trust
-		host    all          all   ::1/128         trust
-		local   replication  all                   trust
-		host    replication  all   127.0.0.1/32    trust
-	EOF
+	wwva_write_hba "$WWVA_PGDATA"
 
 	local port=55432 tries=0 log="$WWVA_TMPDIR/postgres.log"
 	while :; do
@@ -266,6 +278,39 @@ wwva_start_cluster() {
 
 	export PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres
 	unset PGDATABASE PGPASSWORD PGSERVICE PGOPTIONS
+}
+
+# wwva_start_shard NAME: one more throwaway cluster, a shard, on the next
+# free loopback port after $PGPORT.  It lives in a directory of its own
+# that the exit trap stops and removes, whether or not this script
+# started the main cluster.  Sets WWVA_SHARD_PORT.
+wwva_start_shard() {
+	local name="$1" dir port=$((PGPORT + 1)) out
+	if [ -z "$WWVA_TMPDIR" ]; then
+		WWVA_TMPDIR="$(mktemp -d "/tmp/wwva-shards.XXXXXX")"
+		[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$WWVA_TMPDIR"
+		chmod 700 "$WWVA_TMPDIR"
+		trap wwva_cleanup EXIT
+	fi
+	dir="$WWVA_TMPDIR/$name"
+	wwva_as_pg mkdir "$dir"
+	out="$dir.initdb.log"
+	if ! wwva_as_pg "$PG_BIN/initdb" -D "$dir" -U postgres --encoding=UTF8 --no-locale \
+		--auth=trust --no-sync >"$out" 2>&1; then
+		cat "$out" >&2
+		wwva_die "initdb of shard $name failed"
+	fi
+	wwva_write_hba "$dir"
+	while ! wwva_port_free "$port"; do
+		port=$((port + 1))
+		[ "$port" -lt 56432 ] || wwva_die "no free TCP port for shard $name"
+	done
+	WWVA_SHARD_PGDATA+=("$dir")
+	wwva_log "starting shard $name on 127.0.0.1:$port"
+	wwva_as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$dir.log" -w -t 120 -s \
+		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WWVA_TMPDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c work_mem=256MB -c max_parallel_workers_per_gather=2" \
+		start || { tail -n 30 "$dir.log" >&2; wwva_die "could not start shard $name"; }
+	WWVA_SHARD_PORT="$port"
 }
 
 # psql against the throwaway cluster: quiet, no ~/.psqlrc, stop on first error.
