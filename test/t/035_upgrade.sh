@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION wwva UPDATE from every released version (0.1.0, 0.2.0, 0.3.0)
+# ALTER EXTENSION wwva UPDATE from every released version (0.1.0 to 0.4.0)
 # gives the same extension as a fresh install of the current version: the
-# same member objects, the same view definitions and options, and the same
-# statement over the data loaded before the upgrade.
+# same member objects, the same view definitions and options, the same
+# tables (partitioning, constraints, indexes, triggers, identities), and
+# the same statement over the data loaded before the upgrade.  Since 0.5.0
+# the ledgers are partitioned: a grant, row-level security and a policy
+# set on the old wwva.ledger still guard it after the upgrade, and new
+# rows get ids after the old ones.
 set -euo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 old=wwva_upgrade_old
 new=wwva_upgrade_new
 work=$(mktemp -d)
-trap 'rm -rf "$work"; "$PG_BIN/dropdb" --if-exists "$old"; "$PG_BIN/dropdb" --if-exists "$new"' EXIT
+analyst=wwva_upgrade_analyst
+trap 'rm -rf "$work"; "$PG_BIN/dropdb" --if-exists "$old"; "$PG_BIN/dropdb" --if-exists "$new"; "$PG_BIN/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $analyst"' EXIT
 
 psql_q() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
@@ -46,20 +51,44 @@ SELECT c.relname, c.reloptions, regexp_replace(pg_get_viewdef(c.oid), '\s+', ' '
  ORDER BY 1"
 }
 
+tables() {
+    psql_q -At -d "$1" -c "
+SELECT c.relname, c.relkind, pg_get_expr(c.relpartbound, c.oid), x.what
+  FROM pg_class c
+ CROSS JOIN LATERAL (
+       SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = c.oid
+       UNION ALL SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = c.oid
+       UNION ALL SELECT 'trigger ' || tgname || ' ' || tgenabled::text || ' ' || (tgparentid <> 0)
+                   FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal
+       UNION ALL SELECT 'column ' || attname || ' ' || format_type(atttypid, atttypmod) || ' ' || attnotnull || ' ' || attidentity::text
+                   FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) x(what)
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind IN ('r', 'p')
+ ORDER BY 1, 4"
+}
+
+psql_q -d postgres -c "DROP ROLE IF EXISTS $analyst" -c "CREATE ROLE $analyst"
 "$PG_BIN/dropdb" --if-exists "$new"
 "$PG_BIN/createdb" "$new"
 psql_q -d "$new" -c "CREATE EXTENSION wwva"
 load_data "$new"
 members "$new" > "$work/new_members.txt"
 views "$new" > "$work/new_views.txt"
+tables "$new" > "$work/new_tables.txt"
 psql_q -At -d "$new" -c "SELECT * FROM wwva.statement" > "$work/fresh.txt"
 
-for from in 0.1.0 0.2.0 0.3.0; do
+for from in 0.1.0 0.2.0 0.3.0 0.4.0; do
     "$PG_BIN/dropdb" --if-exists "$old"
     "$PG_BIN/createdb" "$old"
     psql_q -d "$old" -c "CREATE EXTENSION wwva VERSION '$from'"
     load_data "$old"
     psql_q -At -d "$old" -c "SELECT * FROM wwva.statement" > "$work/before.txt"
+    psql_q -d "$old" <<SQL
+GRANT USAGE ON SCHEMA wwva TO $analyst;
+GRANT SELECT ON wwva.ledger TO $analyst;
+ALTER TABLE wwva.ledger ENABLE ROW LEVEL SECURITY;
+CREATE POLICY analyst_sees_a ON wwva.ledger FOR SELECT TO $analyst USING (me_id = 'a');
+SQL
+    last_id=$(psql_q -At -d "$old" -c "SELECT max(entry_id) FROM wwva.ledger")
     psql_q -d "$old" -c "ALTER EXTENSION wwva UPDATE"
 
     version=$(psql_q -At -d "$old" -c "SELECT extversion FROM pg_extension WHERE extname = 'wwva'")
@@ -71,6 +100,13 @@ for from in 0.1.0 0.2.0 0.3.0; do
     views "$old" > "$work/old_views.txt"
     diff -u "$work/new_views.txt" "$work/old_views.txt" || { echo "FAIL: views differ after the upgrade from $from" >&2; exit 1; }
 
+    tables "$old" > "$work/old_tables.txt"
+    diff -u "$work/new_tables.txt" "$work/old_tables.txt" || { echo "FAIL: tables differ after the upgrade from $from" >&2; exit 1; }
+    seen=$(psql_q -At -d "$old" -c "SET ROLE $analyst" -c "SELECT string_agg(DISTINCT me_id, ',') FROM wwva.ledger")
+    [ "$seen" = a ] || { echo "FAIL: after the upgrade from $from the analyst sees MEs '$seen' in wwva.ledger, not 'a'" >&2; exit 1; }
+    new_id=$(psql_q -At -d "$old" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('a', '2015-01-01', 'hardware', 'revenue', 0) RETURNING entry_id")
+    [ "$new_id" -gt "$last_id" ] || { echo "FAIL: a posting after the upgrade from $from got id $new_id, not after $last_id" >&2; exit 1; }
+    psql_q -d "$old" -c "DELETE FROM wwva.ledger WHERE entry_id = $new_id"
     psql_q -At -d "$old" -c "SELECT * FROM wwva.statement" > "$work/after.txt"
     diff -u "$work/before.txt" "$work/after.txt" || { echo "FAIL: the upgrade from $from changed the statement" >&2; exit 1; }
     diff -u "$work/fresh.txt" "$work/after.txt" || { echo "FAIL: upgraded ($from) and fresh statements differ" >&2; exit 1; }
@@ -80,5 +116,5 @@ for from in 0.1.0 0.2.0 0.3.0; do
     # the first refresh of an upgraded database materializes its whole statement
     psql_q -d "$old" -c "SET client_min_messages = warning" -c "SELECT wwva.refresh()" > /dev/null
     psql_q -d "$old" -f "$ROOT/test/refresh/stale_lines.sql" 2> /dev/null
-    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views)"
+    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views, $(wc -l < "$work/new_tables.txt") table properties); the grant, RLS policy and ids carry over"
 done
