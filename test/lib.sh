@@ -280,12 +280,12 @@ wwva_start_cluster() {
 	unset PGDATABASE PGPASSWORD PGSERVICE PGOPTIONS
 }
 
-# wwva_start_shard NAME: one more throwaway cluster, a shard, on the next
+# wwva_start_shard NAME [SERVER OPTIONS]: one more throwaway cluster, a shard, on the next
 # free loopback port after $PGPORT.  It lives in a directory of its own
 # that the exit trap stops and removes, whether or not this script
 # started the main cluster.  Sets WWVA_SHARD_PORT.
 wwva_start_shard() {
-	local name="$1" dir port=$((PGPORT + 1)) out
+	local name="$1" extra="${2:-}" dir port=$((PGPORT + 1)) out
 	if [ -z "$WWVA_TMPDIR" ]; then
 		WWVA_TMPDIR="$(mktemp -d "/tmp/wwva-shards.XXXXXX")"
 		[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$WWVA_TMPDIR"
@@ -308,7 +308,7 @@ wwva_start_shard() {
 	WWVA_SHARD_PGDATA+=("$dir")
 	wwva_log "starting shard $name on 127.0.0.1:$port"
 	wwva_as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$dir.log" -w -t 120 -s \
-		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WWVA_TMPDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c work_mem=256MB -c max_parallel_workers_per_gather=2" \
+		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WWVA_TMPDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c work_mem=256MB -c max_parallel_workers_per_gather=2 $extra" \
 		start || { tail -n 30 "$dir.log" >&2; wwva_die "could not start shard $name"; }
 	WWVA_SHARD_PORT="$port"
 }
