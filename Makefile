@@ -62,6 +62,9 @@ sql/$(EXTENSION)--0.4.0--$(EXTVERSION).sql: $(UPGRADE_0_4_0_SOURCES) wwva.contro
 
 # The side-by-side statement benchmark (bare scans, plain SQL, wwva) on a
 # throwaway cluster; WWVA_BENCH_SCALE=1 is 10M events and 2M postings.
-.PHONY: bench
+.PHONY: bench bench-shards
 bench:
 	test/bench/bench.sh
+# Single node against two postgres_fdw shards on this machine, same data.
+bench-shards:
+	test/bench/shards.sh

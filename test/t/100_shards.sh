@@ -71,9 +71,9 @@ psql_q -d "$coordinator" -f test/shards/reference.sql
 psql_q -d "$coordinator" <<SQL
 CREATE SCHEMA shards;
 CREATE SERVER shard_a FOREIGN DATA WRAPPER postgres_fdw
-    OPTIONS (host '127.0.0.1', port '$port_a', dbname '$shard_db', extensions 'wwva');
+    OPTIONS (host '127.0.0.1', port '$port_a', dbname '$shard_db', extensions 'wwva', async_capable 'true');
 CREATE SERVER shard_b FOREIGN DATA WRAPPER postgres_fdw
-    OPTIONS (host '127.0.0.1', port '$port_b', dbname '$shard_db', extensions 'wwva');
+    OPTIONS (host '127.0.0.1', port '$port_b', dbname '$shard_db', extensions 'wwva', async_capable 'true');
 CREATE USER MAPPING FOR CURRENT_USER SERVER shard_a OPTIONS (user 'postgres');
 CREATE USER MAPPING FOR CURRENT_USER SERVER shard_b OPTIONS (user 'postgres');
 CREATE FOREIGN TABLE shards.ledger_a PARTITION OF wwva.ledger FOR VALUES IN ($mes_a)
