@@ -34,11 +34,11 @@ BEGIN
 END $$;
 
 SELECT matches(pg_temp.plan_text('SELECT * FROM wwva.statement'),
-               'Partial (Hash|Group)?Aggregate[^\n]*\n(.*\n)*?.*wwva\.user_resource_counts\(',
-               'EXPLAIN shows wwva.user_resource_counts as a partial aggregate');
+               'Partial (Hash|Group)?Aggregate[^\n]*\n(.*\n)*?.*wwva\.user_resource_counts_by_period\(',
+               'EXPLAIN shows wwva.user_resource_counts_by_period grouped by ME, as a partial aggregate');
 SELECT matches(pg_temp.plan_text('SELECT * FROM wwva.statement'),
-               'Partial (Hash|Group)?Aggregate[^\n]*\n(.*\n)*?.*wwva\.ledger_totals\(',
-               'EXPLAIN shows wwva.ledger_totals as a partial aggregate');
+               'Partial (Hash|Group)?Aggregate[^\n]*\n(.*\n)*?.*wwva\.ledger_totals_by_period\(',
+               'EXPLAIN shows wwva.ledger_totals_by_period grouped by ME, as a partial aggregate');
 SELECT cmp_ok((SELECT count(*)::integer FROM regexp_matches(pg_temp.plan_text('SELECT * FROM wwva.statement'),
                                                   'Parallel Seq Scan on wwva\.(ledger|user_event)', 'g')),
               '=', 2, 'both ledgers are scanned in parallel');

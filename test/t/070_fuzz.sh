@@ -127,7 +127,7 @@ END $$;
 
 CREATE FUNCTION fuzz_call() RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
-    entry int := floor(random() * 18)::int;
+    entry int := floor(random() * 20)::int;
     n int := floor(random() * 4)::int;
     q text;
     name text;
@@ -209,6 +209,22 @@ BEGIN
         q := format('SELECT wwva.user_resource_state_counts(%s)', pick_state());
     WHEN 16 THEN name := 'user_resource_state_pairs';
         q := format('SELECT count(*) FROM wwva.user_resource_state_pairs(%s)', pick_state());
+    WHEN 17 THEN name := 'ledger_totals_by_period';  -- two rows, perhaps two MEs in one group
+        q := format('SELECT wwva.ledger_totals_by_period(m, d, s, k, b, a, %s) FROM (VALUES (%s::text, %s::date, %s::text, %s::text, %s::text, %s::numeric), (%s, %s, %s, %s, %s, %s)) v(m, d, s, k, b, a)%s',
+                    pick_calendar(),
+                    (ARRAY['''a''', '''b''', '''c''', 'NULL'])[1 + floor(random() * 4)::int], pick('dates'),
+                    pick('words'), pick('words'), pick('words'), pick('numerics'),
+                    (ARRAY['''a''', '''b''', '''c''', 'NULL'])[1 + floor(random() * 4)::int], pick('dates'),
+                    pick('words'), pick('words'), pick('words'), pick('numerics'),
+                    CASE WHEN n < 2 THEN ' GROUP BY m' ELSE '' END);
+    WHEN 18 THEN name := 'user_resource_counts_by_period';
+        q := format('SELECT wwva.user_resource_counts_by_period(m, u, k, t, %s) FROM (VALUES (%s::text, %s::bigint, %s::text, %s::timestamptz), (%s, %s, %s, %s)) v(m, u, k, t)%s',
+                    pick_calendar(),
+                    (ARRAY['''a''', '''b''', '''c''', 'NULL'])[1 + floor(random() * 4)::int], pick('ints'),
+                    pick('words'), pick('instants'),
+                    (ARRAY['''a''', '''b''', '''c''', 'NULL'])[1 + floor(random() * 4)::int], pick('ints'),
+                    pick('words'), pick('instants'),
+                    CASE WHEN n < 2 THEN ' GROUP BY m' ELSE '' END);
     ELSE name := 'split';
         q := format('SELECT wwva.split(m, w, l, u, %s::numeric, %s::int) FROM (VALUES (%s::text, %s::numeric, %s::numeric, %s::numeric), (%s, %s, %s, %s)) v(m, w, l, u)',
                     pick('numerics'), pick('ints'),
