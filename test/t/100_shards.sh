@@ -11,12 +11,15 @@
 # and no foreign partition scanned row by row; a write routed to a foreign
 # partition is refused with a hint; an ME with rows on a shard cannot be
 # deleted; wwva.refresh() on the coordinator rebuilds every pair and
-# matches the statement.
+# matches the statement.  Also the hash layout of the README: a DEFAULT
+# partition partitioned by HASH (me_id) gives the same statement, and each
+# hash partition is aggregated on its own.
 set -euo pipefail
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 single=wwva_shards_single
 coordinator=wwva_shards_coordinator
+hashed=wwva_shards_hashed
 shard_db=wwva_shard
 work=$(mktemp -d)
 psql_q() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
@@ -30,6 +33,7 @@ finish() {
 	local rc=$?
 	"$PG_BIN/dropdb" --if-exists "$single" || true
 	"$PG_BIN/dropdb" --if-exists "$coordinator" || true
+	"$PG_BIN/dropdb" --if-exists "$hashed" || true
 	rm -rf "$work"
 	(exit "$rc")
 	wwva_cleanup
@@ -155,3 +159,31 @@ psql_q -d "$coordinator" -c "COPY (SELECT $columns FROM wwva.materialized_statem
 psql_q -d "$single" -c "COPY (SELECT $columns FROM wwva.statement ORDER BY me_id, period_id, line_no) TO STDOUT" >"$work/single.sorted"
 cmp -s "$work/materialized" "$work/single.sorted" || { diff "$work/materialized" "$work/single.sorted" | head >&2; fail "the coordinator's materialized statement differs from the single-node statement"; }
 echo "ok: a row written on a shard shows in the coordinator's statement; refresh rebuilds and matches ($(wc -l <"$work/materialized") lines)"
+
+# --- 5. hash partitions by ME, below the DEFAULT partition ------------------
+"$PG_BIN/dropdb" --if-exists "$hashed"
+"$PG_BIN/createdb" "$hashed"
+psql_q -d "$hashed" -c 'CREATE EXTENSION wwva'
+psql_q -d "$hashed" -f test/shards/reference.sql
+psql_q -d "$hashed" <<'SQL'
+BEGIN;
+ALTER TABLE wwva.ledger DETACH PARTITION wwva.ledger_default;
+ALTER TABLE wwva.user_event DETACH PARTITION wwva.user_event_default;
+CREATE TABLE wwva.ledger_hashed PARTITION OF wwva.ledger DEFAULT PARTITION BY HASH (me_id);
+CREATE TABLE wwva.user_event_hashed PARTITION OF wwva.user_event DEFAULT PARTITION BY HASH (me_id);
+CREATE TABLE wwva.ledger_h0 PARTITION OF wwva.ledger_hashed FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE wwva.ledger_h1 PARTITION OF wwva.ledger_hashed FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+CREATE TABLE wwva.user_event_h0 PARTITION OF wwva.user_event_hashed FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE wwva.user_event_h1 PARTITION OF wwva.user_event_hashed FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+COMMIT;
+SQL
+psql_q -d "$hashed" -f test/shards/ledgers.sql
+psql_q -d "$hashed" -c "ALTER DATABASE $hashed SET enable_partitionwise_aggregate = on"
+psql_q -d "$single" -c "COPY (SELECT * FROM wwva.statement) TO STDOUT" >"$work/single.statement_now"
+psql_q -d "$hashed" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('me12', '2024-03-03', 'ecosystem', 'revenue', 1234.56), ('me12', '2024-04-04', 'hardware', 'revenue', 99.99)"
+psql_q -d "$hashed" -c "COPY (SELECT * FROM wwva.statement) TO STDOUT" >"$work/hashed.statement"
+cmp -s "$work/single.statement_now" "$work/hashed.statement" || { diff "$work/single.statement_now" "$work/hashed.statement" | head >&2; fail "the statement over hash partitions differs"; }
+per_partition=$(psql_q -d "$hashed" -At -c "EXPLAIN (COSTS OFF) SELECT * FROM wwva.statement" |
+	grep -A2 'Aggregate' | grep -c 'Scan on \(ledger\|user_event\)_h[01]' || true)
+[ "$per_partition" -eq 4 ] || fail "expected each of the 4 hash partitions aggregated on its own, found $per_partition"
+echo "ok: hash partitions below the DEFAULT partition give the same statement ($(wc -l <"$work/hashed.statement") lines), each aggregated on its own"
