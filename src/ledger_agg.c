@@ -519,7 +519,7 @@ wwva_ledger_totals_by_period_final(PG_FUNCTION_ARGS)
 {
 	LedgerState *state;
 	LedgerMe   *only = NULL;
-	Datum	   *elements;
+	Datum	   *elements = NULL;
 	int			nrows = 0;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_by_period");
@@ -533,16 +533,15 @@ wwva_ledger_totals_by_period_final(PG_FUNCTION_ARGS)
 							state->mes[i].me_id, state->mes[i].me_id_len);
 		only = &state->mes[i];
 	}
-	if (only == NULL)
-		PG_RETURN_ARRAYTYPE_P(matrix_array(NULL, 0, 1 + LEDGER_SUMS, NUMERICOID));
-
-	elements = palloc(sizeof(Datum) * (1 + LEDGER_SUMS) * only->nperiods);
-	for (int32 p = 0; p < only->nperiods; p++)
+	for (int32 p = 0; only != NULL && p < only->nperiods; p++)
 	{
-		Datum	   *row = elements + nrows * (1 + LEDGER_SUMS);
+		Datum	   *row;
 
 		if (only->periods[p] == NULL)
 			continue;
+		if (elements == NULL)
+			elements = palloc(sizeof(Datum) * (1 + LEDGER_SUMS) * only->nperiods);
+		row = elements + nrows * (1 + LEDGER_SUMS);
 		row[0] = DirectFunctionCall1(int4_numeric, Int32GetDatum(p + 1));
 		sums_values(only->periods[p], row + 1);
 		nrows++;

@@ -872,7 +872,7 @@ wwva_user_counts_by_period_final(PG_FUNCTION_ARGS)
 {
 	UserState  *state;
 	MeUsers    *only = NULL;
-	Datum	   *elements;
+	Datum	   *elements = NULL;
 	int			nrows = 0;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.user_resource_counts_by_period");
@@ -886,18 +886,18 @@ wwva_user_counts_by_period_final(PG_FUNCTION_ARGS)
 							state->mes[i].me_id, state->mes[i].me_id_len);
 		only = &state->mes[i];
 	}
-	if (only == NULL)
-		PG_RETURN_ARRAYTYPE_P(matrix_array(NULL, 0, 1 + USER_COUNTS, INT8OID));
-
-	finish_sets(state);
-	elements = palloc(sizeof(Datum) * (1 + USER_COUNTS) * only->nperiods);
-	for (int32 p = 1; p <= only->nperiods; p++)
+	if (only != NULL)
+		finish_sets(state);
+	for (int32 p = 1; only != NULL && p <= only->nperiods; p++)
 	{
-		Datum	   *row = elements + nrows * (1 + USER_COUNTS);
+		Datum	   *row;
 		int64		counts[USER_COUNTS];
 
 		if (!period_present(&only->periods[p - 1]))
 			continue;
+		if (elements == NULL)
+			elements = palloc(sizeof(Datum) * (1 + USER_COUNTS) * only->nperiods);
+		row = elements + nrows * (1 + USER_COUNTS);
 		period_counts(only, p, counts);
 		row[0] = Int64GetDatum(p);
 		for (int c = 0; c < USER_COUNTS; c++)
