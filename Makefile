@@ -11,7 +11,7 @@ OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/mon
 # one-pass figures, the five sections, the long-format statement, the EMC
 # contracts, the materialized statement, and the finishing touches every
 # script ends with.
-SQL_SOURCES = sql/ledgers.sql sql/functions.sql sql/calendar.sql sql/scale_out.sql sql/figures.sql \
+SQL_SOURCES = sql/ledgers.sql sql/ledger_comments.sql sql/functions.sql sql/calendar.sql sql/scale_out.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
        sql/section5_marginal_income.sql sql/statement.sql sql/emc.sql \
@@ -23,7 +23,7 @@ SQL_SOURCES = sql/ledgers.sql sql/functions.sql sql/calendar.sql sql/scale_out.s
 # Views and functions already in the extension are replaced in place
 # (CREATE OR REPLACE); the rest is created as usual.  Released versions'
 # scripts are kept as committed files.
-UPGRADE_0_4_0_SOURCES = sql/upgrade_partition_ledgers.sql sql/scale_out.sql sql/figures.sql \
+UPGRADE_0_4_0_SOURCES = sql/upgrade_partition_ledgers.sql sql/ledger_comments.sql sql/scale_out.sql sql/figures.sql \
        sql/ledger_capture.sql sql/finish.sql
 UPGRADE_0_4_0_REPLACED = sql/figures.sql
 

@@ -33,12 +33,13 @@ ALTER TABLE @extschema@.user_event_default RENAME CONSTRAINT user_event_pkey TO 
 ALTER INDEX @extschema@.user_event_me_occurred_at_idx RENAME TO user_event_default_me_id_occurred_at_idx;
 ALTER SEQUENCE @extschema@.user_event_event_id_seq RENAME TO user_event_default_event_id_seq;
 
--- The parents: the same columns, NOT NULLs, checks, identity and comments.
+-- The parents: the same columns, NOT NULLs, checks and identity (their
+-- comments come from sql/ledger_comments.sql).
 CREATE TABLE @extschema@.ledger
-    (LIKE @extschema@.ledger_default INCLUDING CONSTRAINTS INCLUDING IDENTITY INCLUDING COMMENTS)
+    (LIKE @extschema@.ledger_default INCLUDING CONSTRAINTS INCLUDING IDENTITY)
     PARTITION BY LIST (me_id);
 CREATE TABLE @extschema@.user_event
-    (LIKE @extschema@.user_event_default INCLUDING CONSTRAINTS INCLUDING IDENTITY INCLUDING COMMENTS)
+    (LIKE @extschema@.user_event_default INCLUDING CONSTRAINTS INCLUDING IDENTITY)
     PARTITION BY LIST (me_id);
 
 -- Ids go on from where they were; the parents' sequences number new rows.
@@ -61,11 +62,6 @@ CREATE TRIGGER ledger_check BEFORE INSERT OR UPDATE ON @extschema@.ledger
     FOR EACH ROW EXECUTE FUNCTION @extschema@.ledger_check();
 CREATE TRIGGER user_event_check BEFORE INSERT OR UPDATE ON @extschema@.user_event
     FOR EACH ROW EXECUTE FUNCTION @extschema@.user_event_check();
-
-COMMENT ON TABLE @extschema@.ledger_default IS
-'The local DEFAULT partition of wwva.ledger: the rows of every ME that has no partition of its own. Read and write wwva.ledger, not this table.';
-COMMENT ON TABLE @extschema@.user_event_default IS
-'The local DEFAULT partition of wwva.user_event: the rows of every ME that has no partition of its own. Read and write wwva.user_event, not this table.';
 
 -- What guarded the old tables now guards the parents.
 DO $$

@@ -2,7 +2,8 @@
 # ALTER EXTENSION wwva UPDATE from every released version (0.1.0 to 0.4.0)
 # gives the same extension as a fresh install of the current version: the
 # same member objects, the same view definitions and options, the same
-# tables (partitioning, constraints, indexes, triggers, identities), and
+# tables (partitioning, constraints, indexes, triggers, identities,
+# comments), and
 # the same statement over the data loaded before the upgrade.  Since 0.5.0
 # the ledgers are partitioned: a grant, row-level security and a policy
 # set on the old wwva.ledger still guard it after the upgrade, and new
@@ -61,7 +62,11 @@ SELECT c.relname, c.relkind, pg_get_expr(c.relpartbound, c.oid), x.what
        UNION ALL SELECT 'trigger ' || tgname || ' ' || tgenabled::text || ' ' || (tgparentid <> 0)
                    FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal
        UNION ALL SELECT 'column ' || attname || ' ' || format_type(atttypid, atttypmod) || ' ' || attnotnull || ' ' || attidentity::text
-                   FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) x(what)
+                   FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
+       UNION ALL SELECT 'comment ' || coalesce(obj_description(c.oid, 'pg_class'), '(none)')
+       UNION ALL SELECT 'column comment ' || attname || ' ' || col_description(c.oid, attnum)
+                   FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
+                    AND NOT c.relispartition) x(what)
  WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind IN ('r', 'p')
  ORDER BY 1, 4"
 }
