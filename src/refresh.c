@@ -454,7 +454,8 @@ wwva_refresh(PG_FUNCTION_ARGS)
 	Datum	   *mes;
 	int64		done = 0;
 	Oid			batch_type = TEXTARRAYOID;
-	bool		traces_lost;
+	bool		traces_lost,
+				sharded;
 
 	if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1)
 		ereport(ERROR,
@@ -476,10 +477,11 @@ wwva_refresh(PG_FUNCTION_ARGS)
 	run_step(&refresh, "DELETE FROM wwva.refresh_work", 0, NULL, NULL, NULL);
 	traces_lost = run_step(&refresh, check_intact, 0, NULL, NULL, NULL) > 0;
 	run_step(&refresh, count_foreign_partitions, 0, NULL, NULL, NULL);
-	if (step_result(1) > 0)
+	sharded = step_result(1) > 0;
+	if (sharded)
 		ereport(NOTICE,
 				(errmsg("wwva.refresh: wwva.ledger or wwva.user_event has foreign partitions, whose changes are not captured on this server; rebuilding every pair")));
-	if (traces_lost || step_result(1) > 0)
+	if (traces_lost || sharded)
 		run_step(&refresh, rebuild_everything, 0, NULL, NULL, NULL);
 	run_step(&refresh, read_changes, 0, NULL, NULL, NULL);
 	changes = run_step(&refresh, "DELETE FROM wwva.pending_change", 0, NULL, NULL, NULL);
