@@ -313,6 +313,26 @@ wwva_start_shard() {
 	WWVA_SHARD_PORT="$port"
 }
 
+# wwva_copy_mes FROM_DB TO_PORT TO_DB ME_LIST: the MEs (a quoted list) and
+# their postings and events, ids kept, copied to a shard's wwva; then
+# ANALYZE there.
+wwva_copy_mes() {
+	local from="$1" port="$2" to="$3" mes="$4"
+	wwva_psql -d "$from" -c "COPY (SELECT * FROM wwva.me WHERE me_id IN ($mes)) TO STDOUT" |
+		wwva_psql -p "$port" -d "$to" -c 'COPY wwva.me FROM STDIN'
+	wwva_psql -d "$from" -c "COPY (SELECT entry_id, me_id, booked_on, stream, kind, behavior, amount, category, user_id, partner_id, memo FROM wwva.ledger WHERE me_id IN ($mes)) TO STDOUT" |
+		wwva_psql -p "$port" -d "$to" -c 'COPY wwva.ledger (entry_id, me_id, booked_on, stream, kind, behavior, amount, category, user_id, partner_id, memo) FROM STDIN'
+	wwva_psql -d "$from" -c "COPY (SELECT event_id, me_id, user_id, occurred_at, kind FROM wwva.user_event WHERE me_id IN ($mes)) TO STDOUT" |
+		wwva_psql -p "$port" -d "$to" -c 'COPY wwva.user_event (event_id, me_id, user_id, occurred_at, kind) FROM STDIN'
+	wwva_psql -p "$port" -d "$to" -c 'VACUUM ANALYZE'
+}
+
+# wwva_rows_shipped: reads EXPLAIN ANALYZE output and prints how many rows
+# its foreign scans returned to the coordinator.
+wwva_rows_shipped() {
+	awk '/Foreign Scan/ { if (match($0, /actual rows=[0-9]+/)) s += substr($0, RSTART + 12, RLENGTH - 12) } END { print s + 0 }'
+}
+
 # psql against the throwaway cluster: quiet, no ~/.psqlrc, stop on first error.
 wwva_psql() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"

@@ -30,6 +30,7 @@ mes=$(wwva_psql -At -d single -c "SELECT count(*) FROM wwva.me")
 half="SELECT me_id FROM wwva.me ORDER BY me_id LIMIT $((mes / 2))"
 rest="SELECT me_id FROM wwva.me ORDER BY me_id OFFSET $((mes / 2))"
 
+list() { wwva_psql -At -d single -c "SELECT string_agg(quote_literal(me_id), ',') FROM ($1) m"; }
 wwva_log "copying each half of the MEs to its shard ..."
 for shard in a b; do
 	port_var="port_$shard"
@@ -38,39 +39,15 @@ for shard in a b; do
 	[ "$shard" = b ] && which=$rest
 	wwva_psql -p "$port" -d postgres -c "CREATE DATABASE shard"
 	wwva_psql -p "$port" -d shard -c "CREATE EXTENSION wwva"
-	wwva_psql -d single -c "COPY (SELECT * FROM wwva.me WHERE me_id IN ($which)) TO STDOUT" |
-		wwva_psql -p "$port" -d shard -c "COPY wwva.me FROM STDIN"
-	wwva_psql -d single -c "COPY (SELECT entry_id, me_id, booked_on, stream, kind, behavior, amount, category FROM wwva.ledger WHERE me_id IN ($which)) TO STDOUT" |
-		wwva_psql -p "$port" -d shard -c "COPY wwva.ledger (entry_id, me_id, booked_on, stream, kind, behavior, amount, category) FROM STDIN"
-	wwva_psql -d single -c "COPY (SELECT event_id, me_id, user_id, occurred_at, kind FROM wwva.user_event WHERE me_id IN ($which)) TO STDOUT" |
-		wwva_psql -p "$port" -d shard -c "COPY wwva.user_event (event_id, me_id, user_id, occurred_at, kind) FROM STDIN"
-	wwva_psql -p "$port" -d shard -c "VACUUM ANALYZE"
+	wwva_copy_mes single "$port" shard "$(list "$which")"
 done
 wwva_psql -d single -c "VACUUM ANALYZE"
 
-list() { wwva_psql -At -d single -c "SELECT string_agg(quote_literal(me_id), ',') FROM ($1) m"; }
 wwva_psql -d sharded -c "CREATE EXTENSION wwva" -c "CREATE EXTENSION postgres_fdw"
 wwva_psql -d single -c "COPY wwva.me TO STDOUT" | wwva_psql -d sharded -c "COPY wwva.me FROM STDIN"
 wwva_psql -d single -c "COPY wwva.period TO STDOUT" | wwva_psql -d sharded -c "COPY wwva.period FROM STDIN"
-wwva_psql -d sharded <<SQL
-CREATE SCHEMA shards;
-CREATE SERVER shard_a FOREIGN DATA WRAPPER postgres_fdw
-    OPTIONS (host '127.0.0.1', port '$port_a', dbname 'shard', extensions 'wwva', async_capable 'true');
-CREATE SERVER shard_b FOREIGN DATA WRAPPER postgres_fdw
-    OPTIONS (host '127.0.0.1', port '$port_b', dbname 'shard', extensions 'wwva', async_capable 'true');
-CREATE USER MAPPING FOR CURRENT_USER SERVER shard_a OPTIONS (user 'postgres');
-CREATE USER MAPPING FOR CURRENT_USER SERVER shard_b OPTIONS (user 'postgres');
-CREATE FOREIGN TABLE shards.ledger_a PARTITION OF wwva.ledger FOR VALUES IN ($(list "$half"))
-    SERVER shard_a OPTIONS (schema_name 'wwva', table_name 'ledger');
-CREATE FOREIGN TABLE shards.user_event_a PARTITION OF wwva.user_event FOR VALUES IN ($(list "$half"))
-    SERVER shard_a OPTIONS (schema_name 'wwva', table_name 'user_event');
-CREATE FOREIGN TABLE shards.ledger_b PARTITION OF wwva.ledger FOR VALUES IN ($(list "$rest"))
-    SERVER shard_b OPTIONS (schema_name 'wwva', table_name 'ledger');
-CREATE FOREIGN TABLE shards.user_event_b PARTITION OF wwva.user_event FOR VALUES IN ($(list "$rest"))
-    SERVER shard_b OPTIONS (schema_name 'wwva', table_name 'user_event');
-ALTER DATABASE sharded SET enable_partitionwise_aggregate = on;
-ANALYZE shards.ledger_a, shards.ledger_b, shards.user_event_a, shards.user_event_b, wwva.me, wwva.period;
-SQL
+(cd "$ROOT" && wwva_psql -d sharded -v port_a="$port_a" -v port_b="$port_b" -v shard_db=shard \
+	-v mes_a="$(list "$half")" -v mes_b="$(list "$rest")" -f test/shards/coordinator.sql)
 
 run_ms() { # database, settings, query: the query's time in ms, jit off
 	wwva_psql -At -d "$1" -c "SET jit = off" -c "$2" \
@@ -80,8 +57,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 best() { printf '%s\n' "$@" | sort -n | head -1; }
 shipped() { # rows the foreign scans return, from EXPLAIN ANALYZE
 	wwva_psql -At -d sharded -c "SET jit = off" -c "$1" \
-		-c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM wwva.statement" |
-		awk '/Foreign Scan/ { if (match($0, /actual rows=[0-9]+/)) s += substr($0, RSTART + 12, RLENGTH - 12) } END { print s + 0 }'
+		-c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM wwva.statement" | wwva_rows_shipped
 }
 statement="SELECT count(s::text) FROM wwva.statement s"
 single=() pushed=()

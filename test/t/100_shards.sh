@@ -57,13 +57,7 @@ for shard in a b; do
 	port=${!port_var} mes=${!mes_var}
 	"$PG_BIN/createdb" -p "$port" "$shard_db"
 	psql_q -p "$port" -d "$shard_db" -c 'CREATE EXTENSION wwva'
-	psql_q -d "$single" -c "COPY (SELECT * FROM wwva.me WHERE me_id IN ($mes)) TO STDOUT" |
-		psql_q -p "$port" -d "$shard_db" -c 'COPY wwva.me FROM STDIN'
-	psql_q -d "$single" -c "COPY (SELECT entry_id, me_id, booked_on, stream, kind, behavior, amount, category, user_id, partner_id, memo FROM wwva.ledger WHERE me_id IN ($mes)) TO STDOUT" |
-		psql_q -p "$port" -d "$shard_db" -c 'COPY wwva.ledger (entry_id, me_id, booked_on, stream, kind, behavior, amount, category, user_id, partner_id, memo) FROM STDIN'
-	psql_q -d "$single" -c "COPY (SELECT event_id, me_id, user_id, occurred_at, kind FROM wwva.user_event WHERE me_id IN ($mes)) TO STDOUT" |
-		psql_q -p "$port" -d "$shard_db" -c 'COPY wwva.user_event (event_id, me_id, user_id, occurred_at, kind) FROM STDIN'
-	psql_q -p "$port" -d "$shard_db" -c 'ANALYZE'
+	wwva_copy_mes "$single" "$port" "$shard_db" "$mes"
 	echo "shard $shard (port $port): $(psql_q -At -p "$port" -d "$shard_db" -c "SELECT count(*) FROM wwva.ledger") postings, $(psql_q -At -p "$port" -d "$shard_db" -c "SELECT count(*) FROM wwva.user_event") events"
 done
 
@@ -72,25 +66,8 @@ done
 "$PG_BIN/createdb" "$coordinator"
 psql_q -d "$coordinator" -c 'CREATE EXTENSION wwva' -c 'CREATE EXTENSION postgres_fdw'
 psql_q -d "$coordinator" -f test/shards/reference.sql
-psql_q -d "$coordinator" <<SQL
-CREATE SCHEMA shards;
-CREATE SERVER shard_a FOREIGN DATA WRAPPER postgres_fdw
-    OPTIONS (host '127.0.0.1', port '$port_a', dbname '$shard_db', extensions 'wwva', async_capable 'true');
-CREATE SERVER shard_b FOREIGN DATA WRAPPER postgres_fdw
-    OPTIONS (host '127.0.0.1', port '$port_b', dbname '$shard_db', extensions 'wwva', async_capable 'true');
-CREATE USER MAPPING FOR CURRENT_USER SERVER shard_a OPTIONS (user 'postgres');
-CREATE USER MAPPING FOR CURRENT_USER SERVER shard_b OPTIONS (user 'postgres');
-CREATE FOREIGN TABLE shards.ledger_a PARTITION OF wwva.ledger FOR VALUES IN ($mes_a)
-    SERVER shard_a OPTIONS (schema_name 'wwva', table_name 'ledger');
-CREATE FOREIGN TABLE shards.user_event_a PARTITION OF wwva.user_event FOR VALUES IN ($mes_a)
-    SERVER shard_a OPTIONS (schema_name 'wwva', table_name 'user_event');
-CREATE FOREIGN TABLE shards.ledger_b PARTITION OF wwva.ledger FOR VALUES IN ($mes_b)
-    SERVER shard_b OPTIONS (schema_name 'wwva', table_name 'ledger');
-CREATE FOREIGN TABLE shards.user_event_b PARTITION OF wwva.user_event FOR VALUES IN ($mes_b)
-    SERVER shard_b OPTIONS (schema_name 'wwva', table_name 'user_event');
-ALTER DATABASE $coordinator SET enable_partitionwise_aggregate = on;
-ANALYZE shards.ledger_a, shards.ledger_b, shards.user_event_a, shards.user_event_b;
-SQL
+psql_q -d "$coordinator" -v port_a="$port_a" -v port_b="$port_b" -v shard_db="$shard_db" \
+	-v mes_a="$mes_a" -v mes_b="$mes_b" -f test/shards/coordinator.sql
 local_rows=$(psql_q -At -d "$coordinator" -c "SELECT (SELECT count(*) FROM wwva.ledger_default) + (SELECT count(*) FROM wwva.user_event_default)")
 [ "$local_rows" -eq 0 ] || fail "the coordinator keeps $local_rows ledger rows itself"
 
@@ -121,7 +98,7 @@ pushed=$(grep -c 'Relations: Aggregate on (shards\.\(ledger\|user_event\)_[ab] '
 row_scans=$(grep -c 'Foreign Scan on ' "$work/plan" || true)
 remote_money=$(grep -c 'Remote SQL: SELECT me_id, wwva\.ledger_totals_by_period(.* GROUP BY 1' "$work/plan" || true)
 remote_users=$(grep -c 'Remote SQL: SELECT me_id, wwva\.user_resource_counts_by_period(.* GROUP BY 1' "$work/plan" || true)
-shipped=$(awk '/Foreign Scan/ { if (match($0, /actual rows=[0-9]+/)) s += substr($0, RSTART + 12, RLENGTH - 12) } END { print s + 0 }' "$work/plan")
+shipped=$(wwva_rows_shipped <"$work/plan")
 echo "plan: $pushed pushed-down aggregations ($remote_money ledger, $remote_users user_event), $row_scans row-by-row foreign scans, $shipped rows shipped"
 [ "$pushed" -eq 4 ] || { cat "$work/plan" >&2; fail "expected 4 foreign scans of 'Aggregate on' a shard partition, found $pushed"; }
 [ "$remote_money" -eq 2 ] && [ "$remote_users" -eq 2 ] || { cat "$work/plan" >&2; fail "the remote queries do not run the by-period aggregates grouped by me_id"; }
@@ -129,8 +106,7 @@ echo "plan: $pushed pushed-down aggregations ($remote_money ledger, $remote_user
 [ "$shipped" -eq 32 ] || { cat "$work/plan" >&2; fail "expected 32 rows shipped (16 MEs x 2 tables), got $shipped"; }
 # the same statement without partitionwise aggregation pulls every row
 pulled=$(psql_q -d "$coordinator" -At -c "SET enable_partitionwise_aggregate = off" \
-	-c "EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM wwva.statement" |
-	awk '/Foreign Scan/ { if (match($0, /actual rows=[0-9]+/)) s += substr($0, RSTART + 12, RLENGTH - 12) } END { print s + 0 }')
+	-c "EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM wwva.statement" | wwva_rows_shipped)
 echo "without enable_partitionwise_aggregate: $pulled rows shipped"
 [ "$pulled" -gt 400000 ] || fail "expected every row pulled without partitionwise aggregation, got $pulled"
 
