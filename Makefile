@@ -11,26 +11,17 @@ OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/mon
 # one-pass figures, the five sections, the long-format statement, the EMC
 # contracts, the materialized statement, and the finishing touches every
 # script ends with.
-SQL_SOURCES = sql/ledgers.sql sql/ledger_comments.sql sql/functions.sql sql/calendar.sql sql/scale_out.sql sql/figures.sql \
+SQL_SOURCES = sql/internal.sql sql/ledgers.sql sql/ledger_comments.sql sql/functions.sql sql/calendar.sql sql/scale_out.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
        sql/section5_marginal_income.sql sql/statement.sql sql/emc.sql \
-       sql/materialize.sql sql/ledger_capture.sql sql/required_keys.sql sql/finish.sql
+       sql/materialize.sql sql/ledger_capture.sql sql/required_keys.sql sql/security.sql sql/finish.sql
 
-# Upgrade from 0.4.0: the ledgers become partitioned by me_id (the old
-# tables become their DEFAULT partitions), the by-period aggregates a shard
-# runs are new, and the views are re-created over the partitioned parents.
-# Views and functions already in the extension are replaced in place
-# (CREATE OR REPLACE); the rest is created as usual.  Released versions'
-# scripts are kept as committed files.
-UPGRADE_0_4_0_SOURCES = sql/upgrade_partition_ledgers.sql sql/ledger_comments.sql sql/scale_out.sql sql/figures.sql \
-       sql/ledger_capture.sql sql/finish.sql
-UPGRADE_0_4_0_REPLACED = sql/figures.sql
-
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.4.0--$(EXTVERSION).sql
-DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.2.0.sql sql/$(EXTENSION)--0.3.0.sql \
-       sql/$(EXTENSION)--0.4.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql \
-       sql/$(EXTENSION)--0.2.0--0.3.0.sql sql/$(EXTENSION)--0.3.0--0.4.0.sql
+# Released versions' scripts are committed files: the install script of
+# each release, frozen, and a hand-written upgrade script from every
+# release to the next.  Only the current version's install script is built.
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 # pg_regress reads test/sql/*.sql and test/expected/*.out; test/expected links
@@ -51,14 +42,6 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) wwva.control Makefile
 	( echo '-- complain if script is sourced in psql, rather than via CREATE EXTENSION'; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $(SQL_SOURCES); do echo; echo "-- source: $$f"; cat $$f; done ) > $@
-
-sql/$(EXTENSION)--0.4.0--$(EXTVERSION).sql: $(UPGRADE_0_4_0_SOURCES) wwva.control Makefile
-	( echo '-- complain if script is sourced in psql, rather than via ALTER EXTENSION'; \
-	  printf '%s\n' '\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
-	  for f in $(UPGRADE_0_4_0_SOURCES); do echo; echo "-- source: $$f"; \
-	    if echo " $(UPGRADE_0_4_0_REPLACED) " | grep -q " $$f "; then \
-	      sed -e 's/^CREATE VIEW/CREATE OR REPLACE VIEW/; s/^CREATE FUNCTION/CREATE OR REPLACE FUNCTION/' $$f; \
-	    else cat $$f; fi; done ) > $@
 
 # The side-by-side statement benchmark (bare scans, plain SQL, wwva) on a
 # throwaway cluster; WWVA_BENCH_SCALE=1 is 10M events and 2M postings.
