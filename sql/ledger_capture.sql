@@ -10,25 +10,25 @@
 
 CREATE TRIGGER capture_insert AFTER INSERT ON @extschema@.ledger
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_postings();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_postings();
 CREATE TRIGGER capture_update AFTER UPDATE ON @extschema@.ledger
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_postings();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_postings();
 CREATE TRIGGER capture_delete AFTER DELETE ON @extschema@.ledger
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_postings();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_postings();
 CREATE TRIGGER capture_truncate AFTER TRUNCATE ON @extschema@.ledger
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_change();
 
 CREATE TRIGGER capture_insert AFTER INSERT ON @extschema@.user_event
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_events();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_events();
 CREATE TRIGGER capture_update AFTER UPDATE ON @extschema@.user_event
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_events();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_events();
 CREATE TRIGGER capture_delete AFTER DELETE ON @extschema@.user_event
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_events();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_events();
 CREATE TRIGGER capture_truncate AFTER TRUNCATE ON @extschema@.user_event
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.capture_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_change();
 

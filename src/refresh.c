@@ -91,8 +91,8 @@ refresh_preconditions(void)
 	if (SPI_execute("SELECT pg_catalog.bool_or(pg_catalog.row_security_active(t)) "
 					"FROM pg_catalog.unnest(ARRAY['wwva.me', 'wwva.period', 'wwva.ledger', "
 					"'wwva.user_event', 'wwva.target', 'wwva.sharing_rule', "
-					"'wwva.pending_posting', 'wwva.pending_event', 'wwva.pending_change', 'wwva.capture_intact', "
-					"'wwva.materialized_figures', 'wwva.materialized_statement']"
+					"'wwva_internal.pending_posting', 'wwva_internal.pending_event', 'wwva_internal.pending_change', 'wwva_internal.capture_intact', "
+					"'wwva_internal.materialized_figures', 'wwva.materialized_statement']"
 					"::pg_catalog.regclass[]) t", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "wwva.refresh: could not check row-level security");
 	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
@@ -105,16 +105,16 @@ refresh_preconditions(void)
 
 /*
  * Step 1: what changed.  Each step reads the traces the snapshot sees and
- * notes their pairs in wwva.refresh_work.
+ * notes their pairs in wwva_internal.refresh_work.
  */
 
 /*
- * Traces lost (see wwva.capture_intact): every pair is rebuilt.  The row
+ * Traces lost (see wwva_internal.capture_intact): every pair is rebuilt.  The row
  * goes back in the same transaction, so it is there again exactly when
  * the rebuild is.
  */
 static const char *const check_intact =
-"INSERT INTO wwva.capture_intact VALUES (true) ON CONFLICT DO NOTHING";
+"INSERT INTO wwva_internal.capture_intact VALUES (true) ON CONFLICT DO NOTHING";
 
 /*
  * Rows of an ME kept in a foreign partition are written on its shard, so
@@ -129,23 +129,27 @@ static const char *const count_foreign_partitions =
 " WHERE c.relkind = 'f'";
 
 static const char *const rebuild_everything =
-"INSERT INTO wwva.refresh_work (me_id, period_no, rebuild) "
+"INSERT INTO wwva_internal.refresh_work (me_id, period_no, rebuild) "
 "SELECT m.me_id, c.period_no, true FROM wwva.me m CROSS JOIN wwva.period_calendar c";
 
 /*
  * Each kind of trace is read, then deleted: both in the one snapshot, so
  * the delete takes exactly the rows that were read (only refreshes delete
- * them, one at a time), and it is cheaper than DELETE ... RETURNING.  The
- * reads join nothing, so no estimate of these short-lived tables can turn
- * them into nested loops; every waiting row's ME exists (see
- * wwva.capture_change).
+ * them, one at a time), and it is cheaper than DELETE ... RETURNING.  Only
+ * the capture triggers write traces (wwva_internal is the owner's alone),
+ * and wwva.capture_change drops the traces of an ME that leaves; a trace
+ * of an ME not in wwva.me can still be left by a restore or a replica
+ * apply that skips triggers.  The reads skip such traces (the delete then
+ * consumes them), so one cannot stop every refresh; they semi-join
+ * wwva.me, the one small table, so no estimate of these short-lived
+ * tables can turn them into nested loops over the traces.
  */
 
 /* Marks: pairs to rebuild from the ledgers, or only to rewrite the lines of. */
 static const char *const read_changes =
-"INSERT INTO wwva.refresh_work AS w (me_id, period_no, rebuild) "
+"INSERT INTO wwva_internal.refresh_work AS w (me_id, period_no, rebuild) "
 "SELECT m.me_id, c.period_no, bool_or(x.rebuild) "
-"  FROM wwva.pending_change x "
+"  FROM wwva_internal.pending_change x "
 "  JOIN wwva.me m ON x.me_id IS NULL OR m.me_id = x.me_id "
 "  JOIN wwva.period_calendar c ON CASE "
 "       WHEN x.period_id IS NOT NULL THEN c.period_id = x.period_id "
@@ -160,7 +164,7 @@ static const char *const read_changes =
 
 /* New postings: their sums per pair, to add. */
 static const char *const read_postings =
-"INSERT INTO wwva.refresh_work AS w "
+"INSERT INTO wwva_internal.refresh_work AS w "
 "       (me_id, period_no, money_changed, hardware_revenue, hardware_cost, "
 "        hardware_variable_cost, ecosystem_revenue, ecosystem_cost, ecosystem_variable_cost) "
 "SELECT t.me_id, t.period_no, true, t.hardware_revenue, t.hardware_cost, "
@@ -168,7 +172,8 @@ static const char *const read_postings =
 "       t.ecosystem_variable_cost "
 "  FROM (SELECT wwva.ledger_totals(d.me_id, d.booked_on, d.stream, d.kind, d.behavior, d.amount, "
 "                                  (SELECT wwva.current_calendar())) AS a "
-"          FROM wwva.pending_posting d) s "
+"          FROM wwva_internal.pending_posting d "
+"         WHERE EXISTS (SELECT FROM wwva.me m WHERE m.me_id = d.me_id)) s "
 " CROSS JOIN LATERAL unnest(s.a) t "
 "ON CONFLICT (me_id, period_no) DO UPDATE "
 "   SET money_changed = true, "
@@ -181,11 +186,12 @@ static const char *const read_postings =
 
 /* New events: their users per pair, to merge. */
 static const char *const read_events =
-"INSERT INTO wwva.refresh_work AS w (me_id, period_no, users_changed, users) "
+"INSERT INTO wwva_internal.refresh_work AS w (me_id, period_no, users_changed, users) "
 "SELECT p.me_id, p.period_no, true, p.users "
 "  FROM (SELECT wwva.user_resource_state(d.me_id, d.user_id, d.kind, d.occurred_at, "
 "                                        (SELECT wwva.current_calendar())) AS s "
-"          FROM wwva.pending_event d) state "
+"          FROM wwva_internal.pending_event d "
+"         WHERE EXISTS (SELECT FROM wwva.me m WHERE m.me_id = d.me_id)) state "
 " CROSS JOIN LATERAL wwva.user_resource_state_pairs(state.s) p "
 "ON CONFLICT (me_id, period_no) DO UPDATE SET users_changed = true, users = excluded.users";
 
@@ -194,24 +200,24 @@ static const char *const read_events =
  * (a new ME or period, or a row lost some other way) is rebuilt.
  */
 static const char *const add_missing_pairs =
-"INSERT INTO wwva.refresh_work AS w (me_id, period_no, rebuild) "
+"INSERT INTO wwva_internal.refresh_work AS w (me_id, period_no, rebuild) "
 "SELECT m.me_id, c.period_no, true "
 "  FROM wwva.me m CROSS JOIN wwva.period_calendar c "
-" WHERE NOT EXISTS (SELECT FROM wwva.materialized_figures f "
+" WHERE NOT EXISTS (SELECT FROM wwva_internal.materialized_figures f "
 "                    WHERE f.me_id = m.me_id AND f.period_no = c.period_no "
 "                      AND f.period_id = c.period_id) "
 "ON CONFLICT (me_id, period_no) DO UPDATE SET rebuild = true";
 
 /* Rows of MEs or periods that are gone. */
 static const char *const drop_gone_figures =
-"DELETE FROM wwva.materialized_figures f "
+"DELETE FROM wwva_internal.materialized_figures f "
 " WHERE NOT EXISTS (SELECT FROM wwva.me m CROSS JOIN wwva.period_calendar c "
 "                    WHERE m.me_id = f.me_id AND c.period_no = f.period_no "
 "                      AND c.period_id = f.period_id)";
 
 static const char *const drop_gone_lines =
 "DELETE FROM wwva.materialized_statement s "
-" WHERE NOT EXISTS (SELECT FROM wwva.materialized_figures f "
+" WHERE NOT EXISTS (SELECT FROM wwva_internal.materialized_figures f "
 "                    WHERE f.me_id = s.me_id AND f.period_id = s.period_id)";
 
 /*
@@ -230,7 +236,7 @@ static const char *const rebuild_span =
 "               max(c.ends_on) AS last_day, count(*) AS pairs, "
 "               count(*) = (SELECT count(*) FROM wwva.me m CROSS JOIN wwva.period_calendar c) "
 "                   AS everything "
-"          FROM wwva.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
+"          FROM wwva_internal.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
 "         WHERE w.rebuild) s";
 
 static const char *const rebuild_money_read =
@@ -241,12 +247,12 @@ static const char *const rebuild_money_read =
 "   AND ($2 IS NULL OR l.booked_on >= $2) AND ($3 IS NULL OR l.booked_on < $3)";
 
 static const char *const rebuild_money_write =
-"UPDATE wwva.refresh_work w "
+"UPDATE wwva_internal.refresh_work w "
 "   SET hardware_revenue = t.hardware_revenue, hardware_cost = t.hardware_cost, "
 "       hardware_variable_cost = t.hardware_variable_cost, "
 "       ecosystem_revenue = t.ecosystem_revenue, ecosystem_cost = t.ecosystem_cost, "
 "       ecosystem_variable_cost = t.ecosystem_variable_cost "
-"  FROM wwva.refresh_work r "
+"  FROM wwva_internal.refresh_work r "
 "  LEFT JOIN unnest($1::wwva.me_ledger_totals[]) t "
 "         ON t.me_id = r.me_id AND t.period_no = r.period_no "
 " WHERE r.rebuild AND w.me_id = r.me_id AND w.period_no = r.period_no";
@@ -260,7 +266,7 @@ static const char *const rebuild_users_read =
 "   AND ($3 IS NULL OR e.occurred_at < ($3 + 2)::timestamp AT TIME ZONE 'UTC')";
 
 static const char *const store_rebuilt =
-"INSERT INTO wwva.materialized_figures AS f "
+"INSERT INTO wwva_internal.materialized_figures AS f "
 "       (me_id, period_no, period_id, hardware_revenue, hardware_cost, hardware_variable_cost, "
 "        ecosystem_revenue, ecosystem_cost, ecosystem_variable_cost, interactive_users, "
 "        active_users, lifetime_users, user_makers, users, computed_at) "
@@ -268,7 +274,7 @@ static const char *const store_rebuilt =
 "       COALESCE(w.hardware_cost, 0), COALESCE(w.hardware_variable_cost, 0), "
 "       COALESCE(w.ecosystem_revenue, 0), COALESCE(w.ecosystem_cost, 0), "
 "       COALESCE(w.ecosystem_variable_cost, 0), 0, 0, 0, 0, p.users, now() "
-"  FROM wwva.refresh_work w "
+"  FROM wwva_internal.refresh_work w "
 "  JOIN wwva.period_calendar c USING (period_no) "
 "  LEFT JOIN wwva.user_resource_state_pairs($1) p "
 "         ON p.me_id = w.me_id AND p.period_no = w.period_no "
@@ -286,9 +292,9 @@ static const char *const store_rebuilt =
  * changed is recounted with the K-1 periods after it.
  */
 static const char *const spread_recounts =
-"INSERT INTO wwva.refresh_work AS w (me_id, period_no, recount) "
+"INSERT INTO wwva_internal.refresh_work AS w (me_id, period_no, recount) "
 "SELECT DISTINCT r.me_id, c.period_no, true "
-"  FROM wwva.refresh_work r "
+"  FROM wwva_internal.refresh_work r "
 "  JOIN wwva.me m ON m.me_id = r.me_id "
 "  JOIN wwva.period_calendar c "
 "    ON c.period_no BETWEEN r.period_no AND r.period_no + m.lifetime_periods - 1 "
@@ -300,7 +306,7 @@ static const char *const spread_recounts =
  * recount, rewrite the lines.
  */
 static const char *const store_added =
-"UPDATE wwva.materialized_figures f "
+"UPDATE wwva_internal.materialized_figures f "
 "   SET hardware_revenue = f.hardware_revenue + COALESCE(w.hardware_revenue, 0), "
 "       hardware_cost = f.hardware_cost + COALESCE(w.hardware_cost, 0), "
 "       hardware_variable_cost = f.hardware_variable_cost + COALESCE(w.hardware_variable_cost, 0), "
@@ -312,24 +318,24 @@ static const char *const store_added =
 "                    ELSE (SELECT wwva.user_resource_state(v.s) "
 "                            FROM (VALUES (f.users), (w.users)) v(s)) END, "
 "       computed_at = now() "
-"  FROM wwva.refresh_work w "
+"  FROM wwva_internal.refresh_work w "
 " WHERE NOT w.rebuild AND (w.money_changed OR w.users_changed) AND w.me_id = ANY ($1) "
 "   AND f.me_id = w.me_id AND f.period_no = w.period_no";
 
 static const char *const store_counts =
-"UPDATE wwva.materialized_figures f "
+"UPDATE wwva_internal.materialized_figures f "
 "   SET interactive_users = COALESCE(k.interactive_users, 0), "
 "       active_users = COALESCE(k.active_users, 0), "
 "       lifetime_users = COALESCE(k.lifetime_users, 0), "
 "       user_makers = COALESCE(k.user_makers, 0), "
 "       computed_at = now() "
-"  FROM wwva.refresh_work w "
+"  FROM wwva_internal.refresh_work w "
 "  JOIN wwva.me m ON m.me_id = w.me_id "
 "  LEFT JOIN LATERAL ( "
 "        SELECT x.* "
 "          FROM unnest(wwva.user_resource_state_counts( "
 "                 (SELECT wwva.user_resource_state(s.users) "
-"                    FROM wwva.materialized_figures s "
+"                    FROM wwva_internal.materialized_figures s "
 "                   WHERE s.me_id = w.me_id "
 "                     AND s.period_no BETWEEN w.period_no - m.lifetime_periods + 1 "
 "                                         AND w.period_no))) x "
@@ -338,7 +344,7 @@ static const char *const store_counts =
 
 static const char *const drop_lines =
 "DELETE FROM wwva.materialized_statement s "
-" USING wwva.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
+" USING wwva_internal.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
 " WHERE w.me_id = ANY ($1) AND s.me_id = w.me_id AND s.period_id = c.period_id";
 
 static const char *const write_lines =
@@ -350,22 +356,22 @@ static const char *const write_lines =
 "         ARRAY(SELECT ROW(f.me_id, f.period_no, f.hardware_revenue, f.hardware_cost, "
 "                          f.hardware_variable_cost, f.ecosystem_revenue, f.ecosystem_cost, "
 "                          f.ecosystem_variable_cost)::wwva.me_ledger_totals "
-"                 FROM wwva.materialized_figures f JOIN wwva.refresh_work w USING (me_id, period_no) "
+"                 FROM wwva_internal.materialized_figures f JOIN wwva_internal.refresh_work w USING (me_id, period_no) "
 "                WHERE w.me_id = ANY ($1)), "
 "         ARRAY(SELECT ROW(f.me_id, f.period_no, f.interactive_users, f.active_users, "
 "                          f.lifetime_users, f.user_makers)::wwva.me_user_resource_counts "
-"                 FROM wwva.materialized_figures f JOIN wwva.refresh_work w USING (me_id, period_no) "
+"                 FROM wwva_internal.materialized_figures f JOIN wwva_internal.refresh_work w USING (me_id, period_no) "
 "                WHERE w.me_id = ANY ($1)), "
-"         ARRAY(SELECT w.me_id FROM wwva.refresh_work w WHERE w.me_id = ANY ($1) "
+"         ARRAY(SELECT w.me_id FROM wwva_internal.refresh_work w WHERE w.me_id = ANY ($1) "
 "                ORDER BY w.me_id, w.period_no), "
-"         ARRAY(SELECT w.period_no FROM wwva.refresh_work w WHERE w.me_id = ANY ($1) "
+"         ARRAY(SELECT w.period_no FROM wwva_internal.refresh_work w WHERE w.me_id = ANY ($1) "
 "                ORDER BY w.me_id, w.period_no)) s";
 
 static const char *const record_run =
-"WITH run AS (INSERT INTO wwva.refresh_run (started_at, finished_at, pairs, rebuilt_pairs, "
+"WITH run AS (INSERT INTO wwva_internal.refresh_run (started_at, finished_at, pairs, rebuilt_pairs, "
 "                                           batches, postings, events, changes) "
 "             VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7) RETURNING run_id) "
-"DELETE FROM wwva.refresh_run r USING run WHERE r.run_id <= run.run_id - 1000";
+"DELETE FROM wwva_internal.refresh_run r USING run WHERE r.run_id <= run.run_id - 1000";
 
 /* The ME ids of the work, in order, copied out of the step's memory. */
 static Datum *
@@ -474,7 +480,7 @@ wwva_refresh(PG_FUNCTION_ARGS)
 		elog(ERROR, "wwva.refresh: could not lock wwva.materialized_statement");
 	refresh.snapshot = RegisterSnapshot(GetLatestSnapshot());
 
-	run_step(&refresh, "DELETE FROM wwva.refresh_work", 0, NULL, NULL, NULL);
+	run_step(&refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
 	traces_lost = run_step(&refresh, check_intact, 0, NULL, NULL, NULL) > 0;
 	run_step(&refresh, count_foreign_partitions, 0, NULL, NULL, NULL);
 	sharded = step_result(1) > 0;
@@ -484,11 +490,11 @@ wwva_refresh(PG_FUNCTION_ARGS)
 	if (traces_lost || sharded)
 		run_step(&refresh, rebuild_everything, 0, NULL, NULL, NULL);
 	run_step(&refresh, read_changes, 0, NULL, NULL, NULL);
-	changes = run_step(&refresh, "DELETE FROM wwva.pending_change", 0, NULL, NULL, NULL);
+	changes = run_step(&refresh, "DELETE FROM wwva_internal.pending_change", 0, NULL, NULL, NULL);
 	run_step(&refresh, read_postings, 0, NULL, NULL, NULL);
-	postings = run_step(&refresh, "DELETE FROM wwva.pending_posting", 0, NULL, NULL, NULL);
+	postings = run_step(&refresh, "DELETE FROM wwva_internal.pending_posting", 0, NULL, NULL, NULL);
 	run_step(&refresh, read_events, 0, NULL, NULL, NULL);
-	events = run_step(&refresh, "DELETE FROM wwva.pending_event", 0, NULL, NULL, NULL);
+	events = run_step(&refresh, "DELETE FROM wwva_internal.pending_event", 0, NULL, NULL, NULL);
 	if (run_step(&refresh, drop_gone_figures, 0, NULL, NULL, NULL) > 0)
 		run_step(&refresh, drop_gone_lines, 0, NULL, NULL, NULL);
 	run_step(&refresh, add_missing_pairs, 0, NULL, NULL, NULL);
@@ -499,9 +505,9 @@ wwva_refresh(PG_FUNCTION_ARGS)
 						(long long) rebuilt, seconds_since(refresh.started))));
 	run_step(&refresh, spread_recounts, 0, NULL, NULL, NULL);
 
-	run_step(&refresh, "SELECT count(*) FROM wwva.refresh_work", 0, NULL, NULL, NULL);
+	run_step(&refresh, "SELECT count(*) FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
 	pairs = step_result(1);
-	run_step(&refresh, "SELECT DISTINCT me_id FROM wwva.refresh_work ORDER BY me_id", 0, NULL, NULL, NULL);
+	run_step(&refresh, "SELECT DISTINCT me_id FROM wwva_internal.refresh_work ORDER BY me_id", 0, NULL, NULL, NULL);
 	mes = work_mes(&nmes);
 	nbatches = (nmes + batch_size - 1) / batch_size;
 
@@ -517,7 +523,7 @@ wwva_refresh(PG_FUNCTION_ARGS)
 		run_step(&refresh, drop_lines, 1, &batch_type, &batch, NULL);
 		run_step(&refresh, write_lines, 1, &batch_type, &batch, NULL);
 		run_step(&refresh,
-				 "SELECT count(*) FROM wwva.refresh_work WHERE me_id = ANY ($1)",
+				 "SELECT count(*) FROM wwva_internal.refresh_work WHERE me_id = ANY ($1)",
 				 1, &batch_type, &batch, NULL);
 		done += step_result(1);
 		ereport(NOTICE,
@@ -526,7 +532,7 @@ wwva_refresh(PG_FUNCTION_ARGS)
 						seconds_since(refresh.started))));
 	}
 
-	run_step(&refresh, "DELETE FROM wwva.refresh_work", 0, NULL, NULL, NULL);
+	run_step(&refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
 	{
 		Oid			types[7] = {TIMESTAMPTZOID, INT4OID, INT4OID, INT4OID, INT8OID, INT8OID,
 		INT8OID};

@@ -41,7 +41,7 @@ append_ms() { # append round $1 of 1% new rows, as 1,200 small statements; its t
 refresh_ms "SELECT wwva.refresh()" >/dev/null   # the first refresh builds everything
 full=() statement=() incremental=() appended=()
 for r in $(seq 1 "$runs"); do
-	wwva_psql -d bench -c "DELETE FROM wwva.capture_intact"   # as after a crash: rebuild all
+	wwva_psql -d bench -c "DELETE FROM wwva_internal.capture_intact"   # as after a crash: rebuild all
 	full+=("$(refresh_ms "SELECT wwva.refresh()")")
 	statement+=("$(refresh_ms "SELECT count(s::text) FROM wwva.statement s")")
 done
@@ -55,7 +55,7 @@ wwva_psql -d bench -c "ALTER TABLE wwva.user_event DISABLE TRIGGER capture_inser
 	-c "ALTER TABLE wwva.ledger DISABLE TRIGGER capture_insert"
 uncaptured=$(append_ms 99)
 wwva_psql -d bench -c "ALTER TABLE wwva.user_event ENABLE TRIGGER capture_insert" \
-	-c "ALTER TABLE wwva.ledger ENABLE TRIGGER capture_insert" -c "DELETE FROM wwva.capture_intact"
+	-c "ALTER TABLE wwva.ledger ENABLE TRIGGER capture_insert" -c "DELETE FROM wwva_internal.capture_intact"
 wwva_log "refresh runs (ms): full rebuild ${full[*]}; wwva.statement ${statement[*]}; after a 1% append ${incremental[*]}"
 wwva_log "appending 1% (ms): with change capture ${appended[*]}; without $uncaptured"
 awk -v f="$(best "${full[@]}")" -v s="$(best "${statement[@]}")" -v i="$(best "${incremental[@]}")" \

@@ -114,7 +114,7 @@ SELECT 'b', i, TIMESTAMPTZ '2024-03-05 00:00+00' + i * interval '1 minute', 'tra
   FROM generate_series(1, 50) AS i;
 SELECT is((SELECT pending_events FROM wwva.refresh_status), 0::bigint,
           'a statement over wwva.capture_row_limit copies no rows ...');
-SELECT is((SELECT count(*) FROM wwva.pending_change WHERE source = 'user_event' AND rebuild), 1::bigint,
+SELECT is((SELECT count(*) FROM wwva_internal.pending_change WHERE source = 'user_event' AND rebuild), 1::bigint,
           '... it marks its pairs for a rebuild');
 RESET wwva.capture_row_limit;
 SELECT is(wwva.refresh(), 1::bigint, 'the marked pair is rebuilt');
@@ -124,12 +124,12 @@ SELECT is(wwva.refresh(), 4::bigint, 'TRUNCATE: every pair');
 SELECT is(pg_temp.stale_lines(), 0::bigint, 'equal after TRUNCATE');
 
 -- 7. Lost traces and lost rows are repaired.
-DELETE FROM wwva.capture_intact;
+DELETE FROM wwva_internal.capture_intact;
 UPDATE wwva.materialized_statement SET actual = -1 WHERE line = '3a';
 SELECT is(wwva.refresh(), 4::bigint, 'with the traces lost (as after a crash), everything is rebuilt');
 SELECT is(pg_temp.stale_lines(), 0::bigint, 'equal after the rebuild');
-DELETE FROM wwva.materialized_figures WHERE me_id = 'a';
-SELECT is(wwva.refresh(), 2::bigint, 'pairs missing from wwva.materialized_figures are rebuilt');
+DELETE FROM wwva_internal.materialized_figures WHERE me_id = 'a';
+SELECT is(wwva.refresh(), 2::bigint, 'pairs missing from wwva_internal.materialized_figures are rebuilt');
 SELECT is(pg_temp.stale_lines(), 0::bigint, 'equal after repairing them');
 
 -- 8. Batches, history.
@@ -145,13 +145,13 @@ SELECT is(pg_temp.stale_lines(), 0::bigint, 'equal after a refresh in batches');
 
 -- 9. The stored user states: one per pair, together the state of all events.
 SELECT is((SELECT wwva.user_resource_state(f.users ORDER BY f.me_id, f.period_no)
-             FROM wwva.materialized_figures f),
+             FROM wwva_internal.materialized_figures f),
           (SELECT wwva.user_resource_state(e.me_id, e.user_id, e.kind, e.occurred_at,
                                            (SELECT wwva.current_calendar()))
              FROM wwva.user_event e),
           'the union of the stored pair states is the state of every event');
 SELECT is((SELECT array_agg(c ORDER BY c.me_id, c.period_no)
-             FROM wwva.materialized_figures f,
+             FROM wwva_internal.materialized_figures f,
                   unnest(wwva.user_resource_state_counts(f.users)) c
             WHERE f.period_no = 1),
           (SELECT array_agg(ROW(u.*)::wwva.me_user_resource_counts ORDER BY u.me_id, u.period_no)

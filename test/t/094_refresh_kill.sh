@@ -39,7 +39,7 @@ stop_refresh_midway() {
 		VALUES ('m1', '2024-03-03', 'hardware', 'revenue', 999.99);
 		UPDATE wwva.target SET value = value + 1 WHERE me_id = 'm2';
 	SQL
-	before_events=$(psql_q -At -d "$db" -c "SELECT count(*) FROM wwva.pending_event")
+	before_events=$(psql_q -At -d "$db" -c "SELECT count(*) FROM wwva_internal.pending_event")
 	before_lines=$(psql_q -At -d "$db" -c "SELECT md5(string_agg(s::text, ',' ORDER BY me_id, period_id, line_no)) FROM wwva.materialized_statement s")
 
 	# Hold wwva.target: the refresh reads it only when it writes the lines.
@@ -62,11 +62,11 @@ stop_refresh_midway() {
 	if [ "$how" = kill ]; then
 		# the postmaster restarts every backend and resets unlogged tables
 		for _ in $(seq 1 300); do psql_q -d "$db" -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
-		[ "$(psql_q -At -d "$db" -c "SELECT count(*) FROM wwva.capture_intact")" = 0 ] || {
+		[ "$(psql_q -At -d "$db" -c "SELECT count(*) FROM wwva_internal.capture_intact")" = 0 ] || {
 			echo "after the crash the change traces should be gone"; return 1; }
-		echo "kill: the server restarted; the change traces are gone, so is wwva.capture_intact's row"
+		echo "kill: the server restarted; the change traces are gone, so is wwva_internal.capture_intact's row"
 	else
-		[ "$(psql_q -At -d "$db" -c "SELECT count(*) FROM wwva.pending_event")" = "$before_events" ] || {
+		[ "$(psql_q -At -d "$db" -c "SELECT count(*) FROM wwva_internal.pending_event")" = "$before_events" ] || {
 			echo "the stopped refresh consumed events"; return 1; }
 		[ "$(psql_q -At -d "$db" -c "SELECT md5(string_agg(s::text, ',' ORDER BY me_id, period_id, line_no)) FROM wwva.materialized_statement s")" = "$before_lines" ] || {
 			echo "the stopped refresh changed the materialized statement"; return 1; }

@@ -1,0 +1,86 @@
+-- ===========================================================================
+-- Who may read and run what (0.6.0).  Run near the end of the install
+-- script, once every object exists.
+--
+-- Analysts read the ledgers and the statement through policies a DBA puts
+-- on the tables (README, "Row-level security").  What wwva writes itself
+-- must not open a way around those policies, whatever is granted on
+-- schema wwva:
+--   * the traces, cache and run log live in wwva_internal (sql/internal.sql);
+--   * wwva.materialized_statement shows a reader the lines of the MEs that
+--     reader can see in wwva.me, so the policy on wwva.me governs it;
+--   * every partition of the ledgers has row-level security enabled, with
+--     no policy of its own: read directly, a partition shows its rows to
+--     no one but its owner, while reads through wwva.ledger and
+--     wwva.user_event apply those tables' policies (PostgreSQL applies
+--     only the queried table's).  An event trigger keeps it so for the
+--     partitions a DBA adds later;
+--   * functions only PostgreSQL itself calls (triggers, aggregate support
+--     functions) are executable by no one: a trigger fires and an
+--     aggregate runs its support functions without that privilege, and no
+--     one can attach wwva's triggers to a table of their own.
+-- ===========================================================================
+
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure
+          FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace OPERATOR(pg_catalog.=) ANY
+                   (ARRAY['@extschema@'::regnamespace, 'wwva_internal'::regnamespace])
+           AND p.prokind OPERATOR(pg_catalog.=) 'f'
+           AND (p.prorettype OPERATOR(pg_catalog.=) ANY
+                    (ARRAY['pg_catalog.trigger'::regtype, 'pg_catalog.event_trigger'::regtype])
+                OR EXISTS (SELECT FROM pg_catalog.pg_aggregate a
+                            WHERE p.oid OPERATOR(pg_catalog.=) ANY
+                                      (ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn,
+                                             a.aggserialfn, a.aggdeserialfn]::oid[])))
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+END
+$$;
+
+ALTER TABLE @extschema@.materialized_statement ENABLE ROW LEVEL SECURITY;
+CREATE POLICY me_visible ON @extschema@.materialized_statement FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.me m
+                    WHERE m.me_id OPERATOR(pg_catalog.=) materialized_statement.me_id));
+COMMENT ON POLICY me_visible ON @extschema@.materialized_statement IS
+'A reader sees the materialized lines of the MEs it can see in wwva.me: the policy on wwva.me governs the materialized statement as the ledgers'' policies govern the live one.';
+
+ALTER TABLE @extschema@.ledger_default ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.user_event_default ENABLE ROW LEVEL SECURITY;
+
+CREATE FUNCTION wwva_internal.guard_ledger_partitions() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    part regclass;
+BEGIN
+    -- Partitions the DDL's role may alter: a DBA who adds one owns the
+    -- ledgers, and so the partitions wwva made.
+    FOR part IN
+        SELECT t.relid
+          FROM (SELECT relid, level FROM pg_catalog.pg_partition_tree('@extschema@.ledger')
+                UNION ALL
+                SELECT relid, level FROM pg_catalog.pg_partition_tree('@extschema@.user_event')) t
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+         WHERE t.level OPERATOR(pg_catalog.>) 0
+           AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[])
+           AND NOT c.relrowsecurity
+           AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.guard_ledger_partitions() IS
+'Event trigger: after CREATE TABLE or ALTER TABLE, enables row-level security on every table partition of wwva.ledger and wwva.user_event that lacks it, so no partition shows its rows to a role the ledgers'' policies restrict.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.guard_ledger_partitions() FROM PUBLIC;
+CREATE EVENT TRIGGER wwva_guard_ledger_partitions ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+    EXECUTE FUNCTION wwva_internal.guard_ledger_partitions();
+COMMENT ON EVENT TRIGGER wwva_guard_ledger_partitions IS
+'Keeps row-level security enabled on every table partition of wwva.ledger and wwva.user_event (wwva_internal.guard_ledger_partitions).';
