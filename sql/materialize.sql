@@ -284,9 +284,11 @@ COMMENT ON FUNCTION @extschema@.user_resource_state_pairs(bytea) IS
 -- pin search_path to pg_catalog, pg_temp (and qualify every table), are
 -- executable by no one (a trigger fires without that privilege; without
 -- it no one can attach them to a table of their own), and do nothing but
--- copy the rows of the statement that fired them into the traces.  A statement of more rows
--- than wwva.capture_row_limit marks its pairs for a rebuild instead: reading
--- them back from the ledgers is then cheaper than keeping a copy.
+-- copy the rows of the statement that fired them into the traces.
+--
+-- A statement of more rows than wwva.capture_row_limit marks its pairs for
+-- a rebuild instead: reading them back from the ledgers is then cheaper
+-- than keeping a copy.
 CREATE FUNCTION @extschema@.capture_row_limit() RETURNS bigint
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION wwva UPDATE from every released version (0.1.0 to 0.4.0)
+# ALTER EXTENSION wwva UPDATE from every released version (0.1.0 to 0.5.0)
 # gives the same extension as a fresh install of the current version: the
 # same member objects, the same view definitions and options, the same
 # tables (partitioning, constraints, indexes, triggers, identities,
@@ -7,15 +7,22 @@
 # the same statement over the data loaded before the upgrade.  Since 0.5.0
 # the ledgers are partitioned: a grant, row-level security and a policy
 # set on the old wwva.ledger still guard it after the upgrade, and new
-# rows get ids after the old ones.
+# rows get ids after the old ones.  Since 0.6.0 the privileges are part of
+# what must match (table and function ACLs, row-level security, policies,
+# SECURITY DEFINER and pinned settings), and the grants the 0.4.0/0.5.0
+# README asked for on the change traces are gone after the upgrade: the
+# loader can no longer forge a trace, and an analyst granted every table
+# of schema wwva reads no partition directly.
 set -euo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 old=wwva_upgrade_old
 new=wwva_upgrade_new
+bare=wwva_upgrade_bare
 work=$(mktemp -d)
 analyst=wwva_upgrade_analyst
-trap 'rm -rf "$work"; "$PG_BIN/dropdb" --if-exists "$old"; "$PG_BIN/dropdb" --if-exists "$new"; "$PG_BIN/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $analyst"' EXIT
+loader=wwva_upgrade_loader
+trap 'rm -rf "$work"; "$PG_BIN/dropdb" --if-exists "$old"; "$PG_BIN/dropdb" --if-exists "$new"; "$PG_BIN/dropdb" --if-exists "$bare"; "$PG_BIN/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $analyst" -c "DROP ROLE IF EXISTS $loader"' EXIT
 
 psql_q() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
@@ -67,11 +74,42 @@ SELECT c.relname, c.relkind, pg_get_expr(c.relpartbound, c.oid), x.what
        UNION ALL SELECT 'column comment ' || attname || ' ' || col_description(c.oid, attnum)
                    FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
                     AND NOT c.relispartition) x(what)
- WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind IN ('r', 'p')
+ WHERE c.relnamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND c.relkind IN ('r', 'p')
  ORDER BY 1, 4"
 }
 
-psql_q -d postgres -c "DROP ROLE IF EXISTS $analyst" -c "CREATE ROLE $analyst"
+# Who may do what: ACLs (NULL read as the owner's default), row-level
+# security, policies, and how functions run.
+privileges() {
+    psql_q -At -d "$1" -c "
+SELECT 'relation ' || c.oid::regclass || ' ' || c.relkind::text || ' acl ' ||
+       array_to_string(ARRAY(SELECT unnest(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner)))::text ORDER BY 1), ',') ||
+       ' rls ' || c.relrowsecurity || ' force ' || c.relforcerowsecurity
+  FROM pg_class c
+ WHERE c.relnamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND c.relkind <> 'i'
+UNION ALL
+SELECT 'policy ' || p.polrelid::regclass || ' ' || p.polname || ' ' || p.polcmd::text || ' ' ||
+       coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
+  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+ WHERE c.relnamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace)
+UNION ALL
+SELECT 'function ' || p.oid::regprocedure || ' acl ' ||
+       array_to_string(ARRAY(SELECT unnest(coalesce(p.proacl, acldefault('f', p.proowner)))::text ORDER BY 1), ',') ||
+       ' definer ' || p.prosecdef || ' config ' || coalesce(array_to_string(p.proconfig, ','), '')
+  FROM pg_proc p
+ WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace)
+UNION ALL
+SELECT 'schema ' || n.nspname || ' acl ' ||
+       array_to_string(ARRAY(SELECT unnest(coalesce(n.nspacl, acldefault('n', n.nspowner)))::text ORDER BY 1), ',')
+  FROM pg_namespace n WHERE n.nspname IN ('wwva', 'wwva_internal')
+UNION ALL
+SELECT 'event trigger ' || e.evtname || ' ' || e.evtevent || ' ' || e.evtfoid::regproc || ' ' || array_to_string(e.evttags, ',')
+  FROM pg_event_trigger e
+ ORDER BY 1"
+}
+
+psql_q -d postgres -c "DROP ROLE IF EXISTS $analyst" -c "CREATE ROLE $analyst" \
+    -c "DROP ROLE IF EXISTS $loader" -c "CREATE ROLE $loader"
 "$PG_BIN/dropdb" --if-exists "$new"
 "$PG_BIN/createdb" "$new"
 psql_q -d "$new" -c "CREATE EXTENSION wwva"
@@ -79,9 +117,10 @@ load_data "$new"
 members "$new" > "$work/new_members.txt"
 views "$new" > "$work/new_views.txt"
 tables "$new" > "$work/new_tables.txt"
+privileges "$new" > "$work/new_privileges.txt"
 psql_q -At -d "$new" -c "SELECT * FROM wwva.statement" > "$work/fresh.txt"
 
-for from in 0.1.0 0.2.0 0.3.0 0.4.0; do
+for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0; do
     "$PG_BIN/dropdb" --if-exists "$old"
     "$PG_BIN/createdb" "$old"
     psql_q -d "$old" -c "CREATE EXTENSION wwva VERSION '$from'"
@@ -93,6 +132,16 @@ GRANT SELECT ON wwva.ledger TO $analyst;
 ALTER TABLE wwva.ledger ENABLE ROW LEVEL SECURITY;
 CREATE POLICY analyst_sees_a ON wwva.ledger FOR SELECT TO $analyst USING (me_id = 'a');
 SQL
+    case "$from" in
+    0.4.0 | 0.5.0)
+        # what the README of these versions said to grant
+        psql_q -d "$old" <<SQL
+GRANT USAGE ON SCHEMA wwva TO $analyst, $loader;
+GRANT SELECT ON ALL TABLES IN SCHEMA wwva TO $analyst;
+GRANT INSERT ON wwva.ledger, wwva.pending_posting, wwva.pending_event, wwva.pending_change TO $loader;
+SQL
+        ;;
+    esac
     last_id=$(psql_q -At -d "$old" -c "SELECT max(entry_id) FROM wwva.ledger")
     psql_q -d "$old" -c "ALTER EXTENSION wwva UPDATE"
 
@@ -107,6 +156,29 @@ SQL
 
     tables "$old" > "$work/old_tables.txt"
     diff -u "$work/new_tables.txt" "$work/old_tables.txt" || { echo "FAIL: tables differ after the upgrade from $from" >&2; exit 1; }
+    # privileges of the extension's own objects, upgraded without the
+    # test's grants and policies, equal a fresh install's
+    "$PG_BIN/dropdb" --if-exists "$bare"
+    "$PG_BIN/createdb" "$bare"
+    psql_q -d "$bare" -c "CREATE EXTENSION wwva VERSION '$from'" -c "ALTER EXTENSION wwva UPDATE"
+    privileges "$bare" > "$work/old_privileges.txt"
+    diff -u "$work/new_privileges.txt" "$work/old_privileges.txt" ||
+        { echo "FAIL: privileges differ after the upgrade from $from" >&2; exit 1; }
+    "$PG_BIN/dropdb" "$bare"
+    granted=$(psql_q -At -d "$old" -c "
+SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
+ WHERE c.relnamespace = 'wwva_internal'::regnamespace AND a.grantee IN ('$analyst'::regrole, '$loader'::regrole)")
+    [ "$granted" = 0 ] || { echo "FAIL: after the upgrade from $from, $granted grants on wwva_internal remain" >&2; exit 1; }
+    if psql_q -d "$old" -c "SET ROLE $loader" \
+        -c "INSERT INTO wwva_internal.pending_posting (me_id, booked_on, stream, kind, amount) VALUES ('a', '2016-01-10', 'hardware', 'revenue', 1000000)" 2>/dev/null; then
+        echo "FAIL: after the upgrade from $from the loader can still write a change trace" >&2; exit 1
+    fi
+    if [ "$from" = 0.5.0 ]; then
+        # granted every table of wwva, the analyst reads no partition directly
+        direct=$(psql_q -At -d "$old" -c "SET ROLE $analyst" -c "SELECT count(*) FROM wwva.ledger_default" -c "SELECT count(*) FROM wwva.user_event_default")
+        [ "$direct" = "0
+0" ] || { echo "FAIL: after the upgrade from $from the analyst reads rows of the default partitions directly: $direct" >&2; exit 1; }
+    fi
     seen=$(psql_q -At -d "$old" -c "SET ROLE $analyst" -c "SELECT string_agg(DISTINCT me_id, ',') FROM wwva.ledger")
     [ "$seen" = a ] || { echo "FAIL: after the upgrade from $from the analyst sees MEs '$seen' in wwva.ledger, not 'a'" >&2; exit 1; }
     new_id=$(psql_q -At -d "$old" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('a', '2015-01-01', 'hardware', 'revenue', 0) RETURNING entry_id")
@@ -121,5 +193,5 @@ SQL
     # the first refresh of an upgraded database materializes its whole statement
     psql_q -d "$old" -c "SET client_min_messages = warning" -c "SELECT wwva.refresh()" > /dev/null
     psql_q -d "$old" -f "$ROOT/test/refresh/stale_lines.sql" 2> /dev/null
-    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views, $(wc -l < "$work/new_tables.txt") table properties); the grant, RLS policy and ids carry over"
+    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views, $(wc -l < "$work/new_tables.txt") table properties, $(wc -l < "$work/new_privileges.txt") privileges); the grant, RLS policy and ids carry over, and no grant on the traces survives"
 done
