@@ -1,5 +1,6 @@
 -- What BI tools and DBAs see in the catalog: every view and column is
--- documented, views run as the querying user, nothing runs as its owner.
+-- documented, views run as the querying user, only the change capture runs
+-- as its owner, and what wwva keeps for itself is out of every user's reach.
 DROP EXTENSION wwva CASCADE;
 CREATE EXTENSION wwva;
 
@@ -17,8 +18,15 @@ SELECT c.relname, a.attname AS column_without_comment
 -- functions and aggregates without a comment (expect none)
 SELECT p.oid::regprocedure AS function_without_comment
   FROM pg_proc p
- WHERE p.pronamespace = 'wwva'::regnamespace
+ WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace)
    AND obj_description(p.oid, 'pg_proc') IS NULL;
+-- internal tables and columns without a comment (expect none)
+SELECT c.relname, a.attname AS internal_column_without_comment
+  FROM pg_class c
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'wwva_internal'::regnamespace AND c.relkind = 'r'
+   AND (col_description(c.oid, a.attnum) IS NULL OR obj_description(c.oid, 'pg_class') IS NULL)
+ ORDER BY 1, 2;
 
 -- every view is security_invoker, so row-level security on the ledgers
 -- applies to whoever queries the statement
@@ -29,14 +37,57 @@ SELECT c.relname, c.reloptions
 SELECT count(*) AS views FROM pg_class c
  WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind = 'v';
 
--- no SECURITY DEFINER; SQL and PL/pgSQL functions pin their search_path or
--- qualify every name
-SELECT p.oid::regprocedure AS security_definer FROM pg_proc p
- WHERE p.pronamespace = 'wwva'::regnamespace AND p.prosecdef;
+-- SECURITY DEFINER only for the change capture: in wwva_internal, owned by
+-- the extension's owner, search_path pinned, executable by no one; SQL and
+-- PL/pgSQL functions pin their search_path or qualify every name
+SELECT p.oid::regprocedure AS security_definer,
+       p.proowner = e.extowner AS owned_by_extension_owner, p.proconfig,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_execute
+  FROM pg_proc p, pg_extension e
+ WHERE e.extname = 'wwva'
+   AND p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND p.prosecdef
+ ORDER BY 1::text;
 SELECT p.oid::regprocedure AS plpgsql_without_search_path
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
- WHERE p.pronamespace = 'wwva'::regnamespace AND l.lanname = 'plpgsql'
+ WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND l.lanname = 'plpgsql'
    AND NOT EXISTS (SELECT FROM unnest(p.proconfig) s WHERE s LIKE 'search_path=%');
+
+-- functions only PostgreSQL calls (triggers, aggregate support) are
+-- executable by no one; every other function by everyone
+SELECT CASE WHEN p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype) THEN 'trigger'
+            ELSE 'aggregate support' END AS called_by_postgresql_as, count(*) AS functions,
+       count(*) FILTER (WHERE has_function_privilege('public', p.oid, 'EXECUTE')) AS public_may_execute
+  FROM pg_proc p
+ WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND p.prokind = 'f'
+   AND (p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype)
+        OR EXISTS (SELECT FROM pg_aggregate a
+                    WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn)))
+ GROUP BY 1 ORDER BY 1::text;
+SELECT p.oid::regprocedure AS other_function_public_may_not_execute
+  FROM pg_proc p
+ WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace)
+   AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+   AND NOT EXISTS (SELECT FROM pg_aggregate a
+                    WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn))
+   AND NOT has_function_privilege('public', p.oid, 'EXECUTE');
+
+-- wwva_internal: no privilege for anyone but the owner
+SELECT n.nspname, n.nspacl FROM pg_namespace n WHERE n.nspname = 'wwva_internal';
+SELECT c.oid::regclass AS internal_relation, c.relkind, c.relacl
+  FROM pg_class c
+ WHERE c.relnamespace = 'wwva_internal'::regnamespace AND c.relkind IN ('r', 'S', 'v')
+ ORDER BY 1::text;
+
+-- row-level security the extension itself enables: the materialized
+-- statement (policy me_visible) and the ledgers' partitions (no policy:
+-- read directly they show nothing; through the parent, its policies apply)
+SELECT c.oid::regclass AS row_security_on, c.relforcerowsecurity,
+       (SELECT string_agg(pol.polname || ': ' || pg_get_expr(pol.polqual, pol.polrelid), '; ')
+          FROM pg_policy pol WHERE pol.polrelid = c.oid) AS policies
+  FROM pg_class c
+ WHERE c.relnamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND c.relrowsecurity
+ ORDER BY 1::text;
+SELECT evtname, evtevent, evtfoid::regproc, evttags FROM pg_event_trigger WHERE evtname LIKE 'wwva%';
 
 -- the aggregates are parallel safe and have combine, serialize, deserialize
 SELECT a.aggfnoid::regprocedure AS aggregate, p.proparallel,
