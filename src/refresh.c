@@ -88,11 +88,10 @@ refresh_preconditions(void)
 				 errmsg("wwva.refresh() must run at READ COMMITTED, not %s",
 						IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
 				 errhint("Its snapshot must be taken after it waits for a running refresh; call it in a READ COMMITTED transaction (the default).")));
-	if (SPI_execute("SELECT pg_catalog.bool_or(pg_catalog.row_security_active(t)) "
+	if (SPI_execute("SELECT pg_catalog.bool_or(pg_catalog.row_security_active(t)), "
+					"       NOT pg_catalog.has_schema_privilege('wwva_internal', 'USAGE') "
 					"FROM pg_catalog.unnest(ARRAY['wwva.me', 'wwva.period', 'wwva.ledger', "
-					"'wwva.user_event', 'wwva.target', 'wwva.sharing_rule', "
-					"'wwva_internal.pending_posting', 'wwva_internal.pending_event', 'wwva_internal.pending_change', 'wwva_internal.capture_intact', "
-					"'wwva_internal.materialized_figures', 'wwva.materialized_statement']"
+					"'wwva.user_event', 'wwva.target', 'wwva.sharing_rule']"
 					"::pg_catalog.regclass[]) t", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "wwva.refresh: could not check row-level security");
 	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
@@ -100,7 +99,14 @@ refresh_preconditions(void)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("wwva.refresh() cannot run as role \"%s\": row-level security hides ledger rows from it",
 						GetUserNameFromId(GetUserId(), false)),
-				 errhint("The materialized statement is every ME's: run the refresh as the tables' owner or a role with BYPASSRLS, and let analysts read wwva.materialized_statement through its own policies.")));
+				 errhint("The materialized statement is every ME's: run the refresh as the extension's owner, and let analysts read wwva.materialized_statement through its policy.")));
+	/* the traces and the cache are the owner's alone (sql/internal.sql) */
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("wwva.refresh() cannot run as role \"%s\": it keeps the change traces and the cache in schema wwva_internal, which only the extension's owner may use",
+						GetUserNameFromId(GetUserId(), false)),
+				 errhint("Run the refresh as the extension's owner (schedule the job as that role); grant nothing on wwva_internal.")));
 }
 
 /*
