@@ -240,14 +240,18 @@ DECLARE
     part regclass;
 BEGIN
     -- Partitions the DDL's role may alter: a DBA who adds one owns the
-    -- ledgers, and so the partitions wwva made.
+    -- ledgers, and so the partitions wwva made.  The ledgers are found in
+    -- the catalog, not by name, so that roles without the use of schema
+    -- wwva can still create tables of their own.
     FOR part IN
         SELECT t.relid
-          FROM (SELECT relid, level FROM pg_catalog.pg_partition_tree('wwva.ledger')
-                UNION ALL
-                SELECT relid, level FROM pg_catalog.pg_partition_tree('wwva.user_event')) t
+          FROM pg_catalog.pg_class root
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) root.relnamespace
+         CROSS JOIN LATERAL pg_catalog.pg_partition_tree(root.oid) t
           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
-         WHERE t.level OPERATOR(pg_catalog.>) 0
+         WHERE n.nspname OPERATOR(pg_catalog.=) 'wwva'
+           AND root.relname OPERATOR(pg_catalog.=) ANY (ARRAY['ledger', 'user_event']::name[])
+           AND t.level OPERATOR(pg_catalog.>) 0
            AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[])
            AND NOT c.relrowsecurity
            AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
