@@ -78,6 +78,17 @@ SELECT c.relname, c.relkind, pg_get_expr(c.relpartbound, c.oid), x.what
  ORDER BY 1, 4"
 }
 
+# Every function's and aggregate's full definition (a digest of it).
+routines() {
+    psql_q -At -d "$1" -c "
+SELECT p.oid::regprocedure || ' ' || md5(CASE WHEN p.prokind = 'a' THEN
+           (SELECT a::text FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
+       ELSE pg_get_functiondef(p.oid) END)
+  FROM pg_proc p
+ WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace)
+ ORDER BY 1"
+}
+
 # Who may do what: ACLs (NULL read as the owner's default), row-level
 # security, policies, and how functions run.
 privileges() {
@@ -118,6 +129,7 @@ members "$new" > "$work/new_members.txt"
 views "$new" > "$work/new_views.txt"
 tables "$new" > "$work/new_tables.txt"
 privileges "$new" > "$work/new_privileges.txt"
+routines "$new" > "$work/new_routines.txt"
 psql_q -At -d "$new" -c "SELECT * FROM wwva.statement" > "$work/fresh.txt"
 
 for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0; do
@@ -154,6 +166,8 @@ SQL
     views "$old" > "$work/old_views.txt"
     diff -u "$work/new_views.txt" "$work/old_views.txt" || { echo "FAIL: views differ after the upgrade from $from" >&2; exit 1; }
 
+    routines "$old" > "$work/old_routines.txt"
+    diff -u "$work/new_routines.txt" "$work/old_routines.txt" || { echo "FAIL: function definitions differ after the upgrade from $from" >&2; exit 1; }
     tables "$old" > "$work/old_tables.txt"
     diff -u "$work/new_tables.txt" "$work/old_tables.txt" || { echo "FAIL: tables differ after the upgrade from $from" >&2; exit 1; }
     # privileges of the extension's own objects, upgraded without the
@@ -193,5 +207,5 @@ SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
     # the first refresh of an upgraded database materializes its whole statement
     psql_q -d "$old" -c "SET client_min_messages = warning" -c "SELECT wwva.refresh()" > /dev/null
     psql_q -d "$old" -f "$ROOT/test/refresh/stale_lines.sql" 2> /dev/null
-    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views, $(wc -l < "$work/new_tables.txt") table properties, $(wc -l < "$work/new_privileges.txt") privileges); the grant, RLS policy and ids carry over, and no grant on the traces survives"
+    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views, $(wc -l < "$work/new_tables.txt") table properties, $(wc -l < "$work/new_privileges.txt") privileges, $(wc -l < "$work/new_routines.txt") function definitions); the grant, RLS policy and ids carry over, and no grant on the traces survives"
 done
