@@ -119,3 +119,23 @@ SELECT t.tgrelid::regclass AS on_table, t.tgname, t.tgparentid <> 0 AS cloned_fr
                      'wwva.user_event'::regclass, 'wwva.user_event_default'::regclass)
    AND NOT t.tgisinternal
  ORDER BY 1, 2;
+
+-- the partition guard runs after every CREATE TABLE and ALTER TABLE: a role
+-- without the use of schema wwva still creates and alters tables of its
+-- own, and a partition added to the ledgers keeps row-level security
+CREATE ROLE wwva_catalog_stranger;
+GRANT CREATE ON SCHEMA public TO wwva_catalog_stranger;
+SET ROLE wwva_catalog_stranger;
+CREATE TABLE public.stranger_table (x int);
+ALTER TABLE public.stranger_table ADD COLUMN y int;
+DROP TABLE public.stranger_table;
+RESET ROLE;
+REVOKE CREATE ON SCHEMA public FROM wwva_catalog_stranger;
+DROP ROLE wwva_catalog_stranger;
+INSERT INTO wwva.me (me_id) VALUES ('guarded');
+CREATE TABLE wwva.ledger_guarded PARTITION OF wwva.ledger FOR VALUES IN ('guarded');
+SELECT relrowsecurity AS new_partition_guarded FROM pg_class WHERE oid = 'wwva.ledger_guarded'::regclass;
+ALTER TABLE wwva.ledger_guarded DISABLE ROW LEVEL SECURITY;
+SELECT relrowsecurity AS guarded_again FROM pg_class WHERE oid = 'wwva.ledger_guarded'::regclass;
+DROP TABLE wwva.ledger_guarded;
+DELETE FROM wwva.me WHERE me_id = 'guarded';
