@@ -7,16 +7,23 @@
  * so that every comparison and remainder is exact numeric arithmetic:
  *
  * 1. Water-filling: each member's share is clamp(lambda * weight, lower,
- *	  upper) for the one lambda that makes the shares add up to the pool.
- *	  Starting from lambda = remaining / free weight, the members whose
- *	  proportional share breaks a bound are fixed at it -- the upper
- *	  violators when the excess over uppers outweighs the shortfall under
- *	  lowers (lambda can only rise), otherwise the lower violators -- and
- *	  the rest is shared again, until no free member breaks a bound.
+ *	  upper) for a lambda that makes the shares add up to the pool (the
+ *	  shares are the same for every such lambda).  The sum is piecewise
+ *	  linear in lambda, bending where a member leaves its lower limit
+ *	  (lambda = lower / weight) or reaches its upper one (upper / weight).
+ *	  Those points are sorted once and walked in order, keeping the sum's
+ *	  constant part (the limits of the members held at one) and slope (the
+ *	  weights of the free members), until the sum reaches the pool; then
+ *	  lambda = remaining / free weight exactly.  All comparisons are exact
+ *	  cross products.  O(n log n) numeric operations and O(n) memory for n
+ *	  members, where fixing the violators round after round (what 0.5.0
+ *	  did, with the same results) took up to n rounds of O(n) each.
  * 2. Largest remainder: free members get the floor of their exact share;
  *	  the leftover units go one each to the largest exact remainders, ties
  *	  to the earlier position.  Remainders are compared as exact numerators
- *	  over the common denominator, never as rounded quotients.
+ *	  over the common denominator, never as rounded quotients.  Members at
+ *	  a limit exactly have no remainder and never get a unit, so whether
+ *	  they count as free does not change a share.
  *
  * What no member can take (all capped) is not distributed: the caller sees
  * it as pool - sum(shares), the "retained" line.
@@ -29,6 +36,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -274,7 +282,145 @@ compare_remainders(const void *a, const void *b)
 	const SplitMember *y = *(SplitMember *const *) b;
 	int			c = numeric_compare(y->remainder, x->remainder);
 
+	CHECK_FOR_INTERRUPTS();
 	return c != 0 ? c : (x->position > y->position) - (x->position < y->position);
+}
+
+/* The sign of a * b - c * d, leaving no garbage behind. */
+static int
+compare_products(Numeric a, Numeric b, Numeric c, Numeric d)
+{
+	Numeric		ab = numeric_times(a, b);
+	Numeric		cd = numeric_times(c, d);
+	int			cmp = numeric_compare(ab, cd);
+
+	pfree(ab);
+	pfree(cd);
+	return cmp;
+}
+
+/* A point where the sum of shares bends: a member leaves its lower limit or reaches its upper. */
+typedef struct SplitEvent
+{
+	SplitMember *member;
+	bool		upper;
+} SplitEvent;
+
+static inline Numeric
+event_limit(const SplitEvent *event)
+{
+	return event->upper ? event->member->upper : event->member->lower;
+}
+
+/* By lambda = limit / weight (weights are positive here), then lower first, then position. */
+static int
+compare_events(const void *a, const void *b)
+{
+	const SplitEvent *x = a;
+	const SplitEvent *y = b;
+	int			c;
+
+	CHECK_FOR_INTERRUPTS();
+	c = compare_products(event_limit(x), y->member->weight, event_limit(y), x->member->weight);
+	if (c != 0)
+		return c;
+	if (x->upper != y->upper)
+		return x->upper ? 1 : -1;
+	return (x->member->position > y->member->position) - (x->member->position < y->member->position);
+}
+
+/* Whether level + slope * (limit / weight) >= pool, i.e. the sum of shares reaches the pool there. */
+static bool
+reaches_pool(Numeric level, Numeric slope, const SplitEvent *event, Numeric pool)
+{
+	Numeric		a = numeric_times(level, event->member->weight);
+	Numeric		b = numeric_times(slope, event_limit(event));
+	Numeric		sum = numeric_plus(a, b);
+	Numeric		target = numeric_times(pool, event->member->weight);
+	bool		reached = numeric_compare(sum, target) >= 0;
+
+	pfree(a);
+	pfree(b);
+	pfree(sum);
+	pfree(target);
+	return reached;
+}
+
+/* Replaces *value with *value + addend (or - addend), freeing the old value. */
+static void
+numeric_add_in_place(Numeric *value, Numeric addend, bool subtract)
+{
+	Numeric		result = subtract ? numeric_minus(*value, addend) : numeric_plus(*value, addend);
+
+	pfree(*value);
+	*value = result;
+}
+
+/*
+ * Step 1 (see the file header): sets each member's state and returns the
+ * units the free members share; free_members[0..*nfree) receives them in
+ * position order.  lower_total is the sum of every lower limit.
+ */
+static Numeric
+water_fill(SplitMember *members, int n, Numeric pool_units, Numeric lower_total,
+		   SplitMember **free_members, int *nfree)
+{
+	SplitEvent *events = palloc(sizeof(SplitEvent) * Max(2 * n, 1));
+	int			nevents = 0;
+	Numeric		level = DatumGetNumericCopy(NumericGetDatum(lower_total));
+	Numeric		slope = numeric_zero();
+
+	/* every member starts at its lower limit; one of weight 0 stays there */
+	for (int i = 0; i < n; i++)
+	{
+		SplitMember *m = &members[i];
+
+		m->state = MEMBER_AT_LOWER;
+		if (numeric_compare(m->weight, numeric_zero()) <= 0)
+			continue;
+		events[nevents].member = m;
+		events[nevents++].upper = false;
+		if (m->upper != NULL)
+		{
+			events[nevents].member = m;
+			events[nevents++].upper = true;
+		}
+	}
+	qsort(events, nevents, sizeof(SplitEvent), compare_events);
+
+	/*
+	 * The sum at lambda is level + slope * lambda until the next event; it
+	 * is continuous, so the events at one lambda leave it unchanged there.
+	 */
+	for (int e = 0; e < nevents; e++)
+	{
+		SplitEvent *event = &events[e];
+		SplitMember *m = event->member;
+
+		CHECK_FOR_INTERRUPTS();
+		if (reaches_pool(level, slope, event, pool_units))
+			break;
+		if (event->upper)
+		{
+			m->state = MEMBER_AT_UPPER;
+			numeric_add_in_place(&level, m->upper, false);
+			numeric_add_in_place(&slope, m->weight, true);
+		}
+		else
+		{
+			m->state = MEMBER_FREE;
+			numeric_add_in_place(&level, m->lower, true);
+			numeric_add_in_place(&slope, m->weight, false);
+		}
+	}
+	pfree(events);
+
+	/* no free member: all at their limits (what they cannot take is retained) */
+	*nfree = 0;
+	for (int i = 0; i < n; i++)
+		if (members[i].state == MEMBER_FREE)
+			free_members[(*nfree)++] = &members[i];
+	return numeric_minus(pool_units, level);
 }
 
 /*
@@ -293,7 +439,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 	Numeric		minor_unit;
 	Numeric		pool_units;
 	Numeric		lower_total;
-	Numeric		remaining = NULL;
+	Numeric		remaining;
 	SplitMember *members = palloc0(sizeof(SplitMember) * Max(n, 1));
 	SplitMember **free_members = palloc(sizeof(SplitMember *) * Max(n, 1));
 	int			nfree;
@@ -318,6 +464,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 	{
 		SplitMember *m = &members[i];
 
+		CHECK_FOR_INTERRUPTS();
 		m->position = i;
 		m->weight = weights[i];
 		require_finite_member_value(m->weight, fn, "weight", describe(describe_context, i));
@@ -373,80 +520,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 				 errhint("Lower the members' lower limits or raise the pool floor to at least their sum.")));
 
 	/* 1. water-filling */
-	for (;;)
-	{
-		Numeric		free_weight = numeric_zero();
-		Numeric		excess = numeric_zero();
-		Numeric		shortfall = numeric_zero();
-		bool		any_over = false,
-					any_under = false;
-		bool		fix_upper;
-
-		nfree = 0;
-		remaining = pool_units;
-		for (int i = 0; i < n; i++)
-		{
-			SplitMember *m = &members[i];
-
-			if (m->state == MEMBER_FREE)
-			{
-				free_members[nfree++] = m;
-				free_weight = numeric_plus(free_weight, m->weight);
-			}
-			else
-				remaining = numeric_minus(remaining, m->state == MEMBER_AT_LOWER ? m->lower : m->upper);
-		}
-		if (nfree == 0)
-			break;
-		if (numeric_compare(free_weight, numeric_zero()) == 0)
-		{
-			/* nobody left is entitled to more than their lower limit */
-			for (int f = 0; f < nfree; f++)
-				free_members[f]->state = MEMBER_AT_LOWER;
-			continue;
-		}
-		/* share_i = remaining * w_i / W; compare numerators over W */
-		for (int f = 0; f < nfree; f++)
-		{
-			SplitMember *m = free_members[f];
-			Numeric		numerator = numeric_times(remaining, m->weight);
-
-			if (m->upper != NULL)
-			{
-				Numeric		over = numeric_minus(numerator, numeric_times(m->upper, free_weight));
-
-				if (numeric_compare(over, numeric_zero()) > 0)
-				{
-					any_over = true;
-					excess = numeric_plus(excess, over);
-				}
-			}
-			{
-				Numeric		under = numeric_minus(numeric_times(m->lower, free_weight), numerator);
-
-				if (numeric_compare(under, numeric_zero()) > 0)
-				{
-					any_under = true;
-					shortfall = numeric_plus(shortfall, under);
-				}
-			}
-		}
-		if (!any_over && !any_under)
-			break;
-		fix_upper = any_over && numeric_compare(excess, shortfall) >= 0;
-		for (int f = 0; f < nfree; f++)
-		{
-			SplitMember *m = free_members[f];
-			Numeric		numerator = numeric_times(remaining, m->weight);
-
-			if (fix_upper && m->upper != NULL &&
-				numeric_compare(numerator, numeric_times(m->upper, free_weight)) > 0)
-				m->state = MEMBER_AT_UPPER;
-			else if (!fix_upper &&
-					 numeric_compare(numeric_times(m->lower, free_weight), numerator) > 0)
-				m->state = MEMBER_AT_LOWER;
-		}
-	}
+	remaining = water_fill(members, n, pool_units, lower_total, free_members, &nfree);
 
 	/* 2. whole units, largest remainder */
 	for (int i = 0; i < n; i++)
@@ -470,6 +544,7 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 			SplitMember *m = free_members[f];
 			Numeric		numerator = numeric_times(remaining, m->weight);
 
+			CHECK_FOR_INTERRUPTS();
 			m->units = numeric_call2(numeric_div_trunc, numerator, free_weight);
 			m->remainder = numeric_minus(numerator, numeric_times(m->units, free_weight));
 			leftover = numeric_minus(leftover, m->units);

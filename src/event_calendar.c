@@ -23,6 +23,8 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "parser/scansup.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
@@ -309,6 +311,7 @@ local_clock_init(LocalClock *clock, const char *zone, int zone_len,
 		int			found = pg_next_dst_boundary(&cursor, &before_offset, &before_dst, &boundary,
 												 &after_offset, &after_dst, tz);
 
+		CHECK_FOR_INTERRUPTS();
 		if (found < 0 || clock->nchanges >= MAX_CLOCK_CHANGES)
 		{
 			clock->exact_only = true;
@@ -471,6 +474,7 @@ calendar_parse(bytea *value, MemoryContext context)
 	calendar->ends = palloc(sizeof(DateADT) * Max(calendar->nperiods, 1));
 	for (int i = 0; i < calendar->nperiods; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		calendar->starts[i] = reader_int32(&buf);
 		calendar->ends[i] = reader_int32(&buf);
 	}
@@ -502,11 +506,16 @@ calendar_parse(bytea *value, MemoryContext context)
 	{
 		CalendarMe *me = &calendar->mes[i];
 
+		CHECK_FOR_INTERRUPTS();
 		me->min_transactions = reader_int32(&buf);
 		me->lifetime_periods = reader_int32(&buf);
 		user_settings_check(me->min_transactions, me->lifetime_periods, "wwva.calendar");
 		me->me_id = reader_bytes(&buf, &me->me_id_len);
 		me->timezone = reader_bytes(&buf, &me->timezone_len);
+		/* both come back as text, in results and messages */
+		if (!pg_verifymbstr(me->me_id, me->me_id_len, true) ||
+			!pg_verifymbstr(me->timezone, me->timezone_len, true))
+			malformed_calendar("an ME id or time zone is not valid text");
 		if (i > 0 && compare_me_ids(calendar->mes[i - 1].me_id, calendar->mes[i - 1].me_id_len,
 									me->me_id, me->me_id_len) >= 0)
 			malformed_calendar("ME ids out of order");
@@ -615,7 +624,7 @@ unknown_me_error(const char *function_name, const char *me_id, int me_id_len)
 	ereport(ERROR,
 			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 			 errmsg("%s: ME \"%.*s\" is not in the calendar", function_name,
-					Min(me_id_len, 64), me_id),
+					bytes_for_message(me_id, me_id_len), me_id),
 			 errhint("Pass (SELECT wwva.current_calendar()) from the same query, after the ME is in wwva.me.")));
 }
 

@@ -15,6 +15,12 @@
  * and the variable part of each stream's cost.  Partial states from
  * parallel workers (or shards) are combined by adding the sums; they travel
  * as text numerics, which numeric_in validates on the way back in.
+ *
+ * Period numbers run from 1 to MAX_PERIOD_NO (1,000,000), and an ME keeps
+ * only the periods it has postings in (a PeriodMap): a state read back
+ * takes memory for the periods its bytes hold (about 250 bytes each),
+ * never for the largest period number.  The readers' loops check for
+ * interrupts.
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
@@ -23,6 +29,8 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(wwva_ledger_totals_transition);
@@ -58,8 +66,7 @@ typedef struct LedgerMe
 {
 	char	   *me_id;			/* NULL until the ME has a row */
 	int			me_id_len;
-	int32		nperiods;
-	LedgerSums **periods;		/* periods[i]: period number i + 1, or NULL */
+	PeriodMap	periods;		/* period number -> LedgerSums, for those with postings */
 } LedgerMe;
 
 /*
@@ -85,29 +92,39 @@ ledger_state_new(MemoryContext context, int nmes)
 }
 
 static void
-ledger_me_init(LedgerMe *me, const char *me_id, int me_id_len, int32 nperiods,
-			   MemoryContext context)
+ledger_me_init(LedgerMe *me, const char *me_id, int me_id_len, MemoryContext context)
 {
 	me->me_id = MemoryContextAlloc(context, me_id_len + 1);
 	memcpy(me->me_id, me_id, me_id_len);
 	me->me_id[me_id_len] = '\0';
 	me->me_id_len = me_id_len;
-	me->nperiods = nperiods;
-	me->periods = MemoryContextAllocZero(context, sizeof(LedgerSums *) * Max(nperiods, 1));
+	period_map_init(&me->periods, context);
+}
+
+static LedgerSums *
+new_sums(MemoryContext context)
+{
+	LedgerSums *sums = MemoryContextAlloc(context, sizeof(LedgerSums));
+
+	for (int i = 0; i < LEDGER_SUMS; i++)
+		exact_sum_init(&sums->sums[i]);
+	return sums;
 }
 
 static LedgerSums *
 period_sums(LedgerMe *me, int32 period_no, MemoryContext context)
 {
-	LedgerSums **slot = &me->periods[period_no - 1];
+	void	  **slot = period_map_slot(&me->periods, period_no);
 
 	if (*slot == NULL)
-	{
-		*slot = MemoryContextAlloc(context, sizeof(LedgerSums));
-		for (int i = 0; i < LEDGER_SUMS; i++)
-			exact_sum_init(&(*slot)->sums[i]);
-	}
-	return *slot;
+		*slot = new_sums(context);
+	return (LedgerSums *) *slot;
+}
+
+static inline LedgerSums *
+sums_at(const LedgerMe *me, int32 position)
+{
+	return (LedgerSums *) me->periods.entries[position].value;
 }
 
 /*
@@ -187,7 +204,7 @@ wwva_ledger_totals_transition(PG_FUNCTION_ARGS)
 	if (state == NULL)
 	{
 		state = ledger_state_new(aggcontext, 1);
-		ledger_me_init(&state->mes[0], "", 0, 1, aggcontext);
+		ledger_me_init(&state->mes[0], "", 0, aggcontext);
 		(void) period_sums(&state->mes[0], 1, aggcontext);
 	}
 	if (!PG_ARGISNULL(4))
@@ -229,7 +246,7 @@ wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 	me = calendar_me_argument(fcinfo, 1, calendar, &state->last_me, "wwva.ledger_totals");
 	if (state->mes[me].me_id == NULL)
 		ledger_me_init(&state->mes[me], calendar->mes[me].me_id, calendar->mes[me].me_id_len,
-					   calendar->nperiods, aggcontext);
+					   aggcontext);
 	add_posting(period_sums(&state->mes[me], period_no, aggcontext), fcinfo, 3, aggcontext);
 	PG_RETURN_POINTER(state);
 }
@@ -243,22 +260,13 @@ compare_ledger_me(const LedgerMe *a, const LedgerMe *b)
 static void
 merge_ledger_me(LedgerMe *into, const LedgerMe *from, MemoryContext context)
 {
-	if (from->nperiods > into->nperiods)
+	for (int32 k = 0; k < from->periods.count; k++)
 	{
-		into->periods = repalloc(into->periods, sizeof(LedgerSums *) * from->nperiods);
-		memset(into->periods + into->nperiods, 0,
-			   sizeof(LedgerSums *) * (from->nperiods - into->nperiods));
-		into->nperiods = from->nperiods;
-	}
-	for (int32 p = 0; p < from->nperiods; p++)
-	{
-		LedgerSums *target;
+		LedgerSums *target = period_sums(into, from->periods.entries[k].period_no, context);
 
-		if (from->periods[p] == NULL)
-			continue;
-		target = period_sums(into, p + 1, context);
+		CHECK_FOR_INTERRUPTS();
 		for (int i = 0; i < LEDGER_SUMS; i++)
-			exact_sum_merge(&target->sums[i], &from->periods[p]->sums[i], context);
+			exact_sum_merge(&target->sums[i], &sums_at(from, k)->sums[i], context);
 	}
 }
 
@@ -296,7 +304,7 @@ wwva_ledger_totals_combine(PG_FUNCTION_ARGS)
 			merged[n] = state->mes[i++];
 		else
 		{
-			ledger_me_init(&merged[n], b->me_id, b->me_id_len, b->nperiods, aggcontext);
+			ledger_me_init(&merged[n], b->me_id, b->me_id_len, aggcontext);
 			merge_ledger_me(&merged[n], b, aggcontext);
 			j++;
 		}
@@ -337,22 +345,19 @@ wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
 	for (int i = 0; i < state->nmes; i++)
 	{
 		LedgerMe   *me = &state->mes[i];
-		int32		present = 0;
 
 		if (me->me_id == NULL)
 			continue;
-		for (int32 p = 0; p < me->nperiods; p++)
-			present += me->periods[p] != NULL;
+		period_map_sort(&me->periods);
 		pq_sendint32(&buf, me->me_id_len);
 		pq_sendbytes(&buf, me->me_id, me->me_id_len);
-		pq_sendint32(&buf, present);
-		for (int32 p = 0; p < me->nperiods; p++)
+		pq_sendint32(&buf, me->periods.count);
+		for (int32 k = 0; k < me->periods.count; k++)
 		{
-			if (me->periods[p] == NULL)
-				continue;
-			pq_sendint32(&buf, p + 1);
+			CHECK_FOR_INTERRUPTS();
+			pq_sendint32(&buf, me->periods.entries[k].period_no);
 			for (int s = 0; s < LEDGER_SUMS; s++)
-				pq_sendstring(&buf, numeric_to_text(exact_sum_value(&me->periods[p]->sums[s])));
+				pq_sendstring(&buf, numeric_to_text(exact_sum_value(&sums_at(me, k)->sums[s])));
 		}
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -398,13 +403,16 @@ wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 					previous = 0;
 		const char *id;
 
+		CHECK_FOR_INTERRUPTS();
 		if (id_len < 0 || id_len > buf.len - buf.cursor)
 			corrupt_ledger_state(buf.len, "truncated ME");
 		id = pq_getmsgbytes(&buf, id_len);
+		if (!pg_verifymbstr(id, id_len, true))
+			corrupt_ledger_state(buf.len, "ME id is not valid text");
 		present = read_int32(&buf, "truncated ME");
 		if (present < 0 || present > MAX_PERIOD_NO)
 			corrupt_ledger_state(buf.len, "bad period count");
-		ledger_me_init(me, id, id_len, 0, aggcontext);
+		ledger_me_init(me, id, id_len, aggcontext);
 		if (i > 0 && compare_ledger_me(&state->mes[i - 1], me) >= 0)
 			corrupt_ledger_state(buf.len, "MEs out of order");
 		for (int32 k = 0; k < present; k++)
@@ -412,17 +420,13 @@ wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 			int32		period_no = read_int32(&buf, "truncated period");
 			LedgerSums *sums;
 
+			CHECK_FOR_INTERRUPTS();
 			if (period_no <= previous || period_no > MAX_PERIOD_NO)
 				corrupt_ledger_state(buf.len, "bad period");
 			previous = period_no;
-			if (period_no > me->nperiods)
-			{
-				me->periods = repalloc(me->periods, sizeof(LedgerSums *) * period_no);
-				memset(me->periods + me->nperiods, 0,
-					   sizeof(LedgerSums *) * (period_no - me->nperiods));
-				me->nperiods = period_no;
-			}
-			sums = period_sums(me, period_no, aggcontext);
+			/* what the bytes hold: one period's sums */
+			sums = new_sums(aggcontext);
+			period_map_append(&me->periods, period_no, sums);
 			for (int s = 0; s < LEDGER_SUMS; s++)
 			{
 				Numeric		value = state_reader_numeric(&buf);
@@ -462,8 +466,8 @@ wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 	desc = BlessTupleDesc(desc);
 	if (desc->natts != LEDGER_SUMS)
 		elog(ERROR, "wwva.ledger_totals has %d columns, expected %d", desc->natts, LEDGER_SUMS);
-	if (state != NULL && state->nmes > 0 && state->mes[0].nperiods > 0)
-		sums = state->mes[0].periods[0];
+	if (state != NULL && state->nmes > 0 && state->mes[0].me_id != NULL)
+		sums = period_map_get(&state->mes[0].periods, 1);
 	sums_values(sums, values);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
@@ -490,15 +494,15 @@ wwva_me_ledger_totals_final(PG_FUNCTION_ARGS)
 
 		if (me->me_id == NULL)
 			continue;
-		for (int32 p = 0; p < me->nperiods; p++)
+		period_map_sort(&me->periods);
+		for (int32 k = 0; k < me->periods.count; k++)
 		{
 			Datum		values[2 + LEDGER_SUMS];
 
-			if (me->periods[p] == NULL)
-				continue;
+			CHECK_FOR_INTERRUPTS();
 			values[0] = PointerGetDatum(cstring_to_text_with_len(me->me_id, me->me_id_len));
-			values[1] = Int32GetDatum(p + 1);
-			sums_values(me->periods[p], values + 2);
+			values[1] = Int32GetDatum(me->periods.entries[k].period_no);
+			sums_values(sums_at(me, k), values + 2);
 			if (nrows == capacity)
 			{
 				capacity *= 2;
@@ -533,17 +537,18 @@ wwva_ledger_totals_by_period_final(PG_FUNCTION_ARGS)
 							state->mes[i].me_id, state->mes[i].me_id_len);
 		only = &state->mes[i];
 	}
-	for (int32 p = 0; only != NULL && p < only->nperiods; p++)
+	if (only != NULL)
+		period_map_sort(&only->periods);
+	for (int32 k = 0; only != NULL && k < only->periods.count; k++)
 	{
 		Datum	   *row;
 
-		if (only->periods[p] == NULL)
-			continue;
+		CHECK_FOR_INTERRUPTS();
 		if (elements == NULL)
-			elements = palloc(sizeof(Datum) * (1 + LEDGER_SUMS) * only->nperiods);
+			elements = palloc(sizeof(Datum) * (1 + LEDGER_SUMS) * only->periods.count);
 		row = elements + nrows * (1 + LEDGER_SUMS);
-		row[0] = DirectFunctionCall1(int4_numeric, Int32GetDatum(p + 1));
-		sums_values(only->periods[p], row + 1);
+		row[0] = DirectFunctionCall1(int4_numeric, Int32GetDatum(only->periods.entries[k].period_no));
+		sums_values(sums_at(only, k), row + 1);
 		nrows++;
 	}
 	PG_RETURN_ARRAYTYPE_P(matrix_array(elements, nrows, 1 + LEDGER_SUMS, NUMERICOID));

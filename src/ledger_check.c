@@ -6,14 +6,23 @@
  * look each ME up once per statement (a foreign key would run a query per
  * row).  An ME that still has rows cannot be deleted: wwva.me's own trigger
  * refuses it after waiting for in-flight writers.
+ *
+ * The functions read columns by name and type, so they run only on the
+ * tables they are written for: wwva.ledger and wwva.user_event (in the
+ * schema of the function itself) and their partitions, whose columns have
+ * the expected types.  Attached to any other table they refuse to run,
+ * whoever attached them, before reading a column; the verdict is kept per
+ * relation for the rest of the statement.
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
 
 #include "access/htup_details.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/hsearch.h"
@@ -32,20 +41,74 @@ typedef struct KnownMe
 	char		key[ME_ID_KEY_LEN];
 } KnownMe;
 
-#define MAX_CHECKED_COLUMNS 8
+/* The columns each function reads, and their types. */
+typedef struct CheckedColumn
+{
+	const char *name;
+	Oid			type;
+} CheckedColumn;
+
+enum
+{
+	LEDGER_ENTRY_ID,
+	LEDGER_ME_ID,
+	LEDGER_BOOKED_ON,
+	LEDGER_STREAM,
+	LEDGER_KIND,
+	LEDGER_BEHAVIOR,
+	LEDGER_AMOUNT,
+	LEDGER_COLUMNS
+};
+
+static const CheckedColumn ledger_columns[LEDGER_COLUMNS] = {
+	[LEDGER_ENTRY_ID] = {"entry_id", INT8OID},
+	[LEDGER_ME_ID] = {"me_id", TEXTOID},
+	[LEDGER_BOOKED_ON] = {"booked_on", DATEOID},
+	[LEDGER_STREAM] = {"stream", TEXTOID},
+	[LEDGER_KIND] = {"kind", TEXTOID},
+	[LEDGER_BEHAVIOR] = {"behavior", TEXTOID},
+	[LEDGER_AMOUNT] = {"amount", NUMERICOID},
+};
+
+enum
+{
+	EVENT_EVENT_ID,
+	EVENT_ME_ID,
+	EVENT_USER_ID,
+	EVENT_OCCURRED_AT,
+	EVENT_KIND,
+	EVENT_COLUMNS
+};
+
+static const CheckedColumn event_columns[EVENT_COLUMNS] = {
+	[EVENT_EVENT_ID] = {"event_id", INT8OID},
+	[EVENT_ME_ID] = {"me_id", TEXTOID},
+	[EVENT_USER_ID] = {"user_id", INT8OID},
+	[EVENT_OCCURRED_AT] = {"occurred_at", TIMESTAMPTZOID},
+	[EVENT_KIND] = {"kind", TEXTOID},
+};
+
+typedef struct CheckedTable
+{
+	const char *function;		/* for messages */
+	const char *table;			/* in the function's schema */
+	const CheckedColumn *columns;
+	int			ncolumns;
+} CheckedTable;
+
+static const CheckedTable ledger_table = {"wwva.ledger_check", "ledger", ledger_columns, LEDGER_COLUMNS};
+static const CheckedTable event_table = {"wwva.user_event_check", "user_event", event_columns, EVENT_COLUMNS};
+
+#define MAX_CHECKED_COLUMNS Max(LEDGER_COLUMNS, EVENT_COLUMNS)
 
 typedef struct CheckState
 {
 	HTAB	   *known_me;
 	char	   *me_query;
-	/* attribute numbers by column name literal, looked up once */
-	const char *column_names[MAX_CHECKED_COLUMNS];
-	int			column_attnums[MAX_CHECKED_COLUMNS];
-	int			ncolumns;
+	Oid			schema;			/* the extension's: the function's own */
+	Oid			relid;			/* the relation verified, or InvalidOid */
+	AttrNumber	attnums[MAX_CHECKED_COLUMNS];	/* its columns, by the enums above */
 } CheckState;
-
-/* The state of the trigger call in progress (triggers do not nest here). */
-static CheckState *current_state;
 
 /* The row a BEFORE INSERT OR UPDATE row trigger checks: the new version. */
 static HeapTuple
@@ -65,8 +128,64 @@ checked_row(FunctionCallInfo fcinfo, const char *name, Relation *rel)
 	return TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 }
 
+static char *
+relation_name(Relation rel)
+{
+	return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+									  RelationGetRelationName(rel));
+}
+
+/*
+ * Refuses rel unless it is the table the function checks, or a partition
+ * of it at any depth, with every column the function reads of the type it
+ * reads it as; records where those columns are.
+ */
+static void
+verify_relation(CheckState *state, const CheckedTable *table, Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	Oid			parent = get_relname_relid(table->table, state->schema);
+	TupleDesc	desc = RelationGetDescr(rel);
+	char	   *expected = quote_qualified_identifier(get_namespace_name(state->schema), table->table);
+
+	if (!OidIsValid(parent) ||
+		(relid != parent && !list_member_oid(get_partition_ancestors(relid), parent)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s cannot check relation %s: it checks only %s and its partitions",
+						table->function, relation_name(rel), expected),
+				 errhint("The extension attaches this trigger to %s itself; do not attach the function to other tables.",
+						 expected)));
+	for (int i = 0; i < table->ncolumns; i++)
+	{
+		const CheckedColumn *column = &table->columns[i];
+		int			attnum = SPI_fnumber(desc, column->name);
+		Oid			type;
+
+		if (attnum <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("%s cannot check relation %s: it has no column \"%s\"",
+							table->function, relation_name(rel), column->name),
+					 errhint("%s needs the columns %s was created with; restore them or reinstall the extension.",
+							 table->function, expected)));
+		type = TupleDescAttr(desc, attnum - 1)->atttypid;
+		if (type != column->type)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s cannot check relation %s: column \"%s\" is %s, not %s",
+							table->function, relation_name(rel), column->name,
+							format_type_be(type), format_type_be(column->type)),
+					 errhint("%s needs the columns %s was created with; restore them or reinstall the extension.",
+							 table->function, expected)));
+		state->attnums[i] = attnum;
+	}
+	state->relid = relid;
+}
+
+/* The call's state, once rel has been verified for table. */
 static CheckState *
-check_state(FunctionCallInfo fcinfo)
+check_state(FunctionCallInfo fcinfo, const CheckedTable *table, Relation rel)
 {
 	CheckState *state = (CheckState *) fcinfo->flinfo->fn_extra;
 
@@ -75,9 +194,11 @@ check_state(FunctionCallInfo fcinfo)
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 		HASHCTL		ctl;
 		/* the extension's schema, which a user's partition need not share */
-		char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+		Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 
 		state = palloc0(sizeof(CheckState));
+		state->schema = schema;
+		state->relid = InvalidOid;
 		memset(&ctl, 0, sizeof(ctl));
 		ctl.keysize = ME_ID_KEY_LEN;
 		ctl.entrysize = sizeof(KnownMe);
@@ -85,11 +206,15 @@ check_state(FunctionCallInfo fcinfo)
 		state->known_me = hash_create("wwva known MEs", 64, &ctl,
 									  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 		state->me_query = psprintf("SELECT 1 FROM %s.me WHERE me_id OPERATOR(pg_catalog.=) $1",
-								   quote_identifier(schema));
+								   quote_identifier(get_namespace_name(schema)));
 		MemoryContextSwitchTo(old);
 		fcinfo->flinfo->fn_extra = state;
 	}
-	current_state = state;
+	if (state->relid != RelationGetRelid(rel))
+	{
+		state->relid = InvalidOid;	/* until verified */
+		verify_relation(state, table, rel);
+	}
 	return state;
 }
 
@@ -118,48 +243,31 @@ me_exists(CheckState *state, text *me_id)
 	return found;
 }
 
-/* Column by name; the names are literals, so their addresses identify them. */
+/* A column the relation was verified to have, with its verified type. */
 static Datum
-column(HeapTuple tuple, TupleDesc desc, const char *name, bool *isnull)
+column(const CheckState *state, HeapTuple tuple, TupleDesc desc, int column, bool *isnull)
 {
-	CheckState *state = current_state;
-	int			attnum = 0;
-
-	for (int i = 0; i < state->ncolumns; i++)
-		if (state->column_names[i] == name)
-			attnum = state->column_attnums[i];
-	if (attnum == 0)
-	{
-		attnum = SPI_fnumber(desc, name);
-		if (attnum <= 0)
-			elog(ERROR, "wwva: column \"%s\" is missing from the checked table", name);
-		if (state->ncolumns < MAX_CHECKED_COLUMNS)
-		{
-			state->column_names[state->ncolumns] = name;
-			state->column_attnums[state->ncolumns++] = attnum;
-		}
-	}
-	return heap_getattr(tuple, attnum, desc, isnull);
+	return heap_getattr(tuple, state->attnums[column], desc, isnull);
 }
 
 static text *
-text_column(HeapTuple tuple, TupleDesc desc, const char *name)
+text_column(const CheckState *state, HeapTuple tuple, TupleDesc desc, int number)
 {
 	bool		isnull;
-	Datum		value = column(tuple, desc, name, &isnull);
+	Datum		value = column(state, tuple, desc, number, &isnull);
 
 	return isnull ? NULL : DatumGetTextPP(value);
 }
 
 /* "entry 17 (ME "xinchu", booked on 2016-03-01)": names the offending row. */
 static char *
-ledger_row_name(HeapTuple tuple, TupleDesc desc)
+ledger_row_name(const CheckState *state, HeapTuple tuple, TupleDesc desc)
 {
 	bool		id_null,
 				day_null;
-	Datum		id = column(tuple, desc, "entry_id", &id_null);
-	Datum		day = column(tuple, desc, "booked_on", &day_null);
-	text	   *me_id = text_column(tuple, desc, "me_id");
+	Datum		id = column(state, tuple, desc, LEDGER_ENTRY_ID, &id_null);
+	Datum		day = column(state, tuple, desc, LEDGER_BOOKED_ON, &day_null);
+	text	   *me_id = text_column(state, tuple, desc, LEDGER_ME_ID);
 
 	return psprintf("wwva.ledger entry %s (ME \"%s\", booked on %s)",
 					id_null ? "without id" : psprintf(INT64_FORMAT, DatumGetInt64(id)),
@@ -168,15 +276,15 @@ ledger_row_name(HeapTuple tuple, TupleDesc desc)
 }
 
 static char *
-event_row_name(HeapTuple tuple, TupleDesc desc)
+event_row_name(const CheckState *state, HeapTuple tuple, TupleDesc desc)
 {
 	bool		id_null,
 				user_null,
 				at_null;
-	Datum		id = column(tuple, desc, "event_id", &id_null);
-	Datum		user_id = column(tuple, desc, "user_id", &user_null);
-	Datum		at = column(tuple, desc, "occurred_at", &at_null);
-	text	   *me_id = text_column(tuple, desc, "me_id");
+	Datum		id = column(state, tuple, desc, EVENT_EVENT_ID, &id_null);
+	Datum		user_id = column(state, tuple, desc, EVENT_USER_ID, &user_null);
+	Datum		at = column(state, tuple, desc, EVENT_OCCURRED_AT, &at_null);
+	text	   *me_id = text_column(state, tuple, desc, EVENT_ME_ID);
 
 	return psprintf("wwva.user_event %s (ME \"%s\", user %s, at %s)",
 					id_null ? "without id" : psprintf(INT64_FORMAT, DatumGetInt64(id)),
@@ -198,10 +306,8 @@ refuse_foreign_partition(Relation rel, const char *row_name, text *me_id)
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("%s: ME \"%s\" is kept in foreign partition %s.%s",
-					row_name, text_for_message(me_id),
-					quote_identifier(get_namespace_name(RelationGetNamespace(rel))),
-					quote_identifier(RelationGetRelationName(rel))),
+			 errmsg("%s: ME \"%s\" is kept in foreign partition %s",
+					row_name, text_for_message(me_id), relation_name(rel)),
 			 errhint("Write the rows of an ME kept on a shard on that shard's server, into its wwva.ledger and wwva.user_event; this server reads them from there.")));
 }
 
@@ -217,56 +323,56 @@ wwva_ledger_check(PG_FUNCTION_ARGS)
 	Relation	rel;
 	HeapTuple	tuple = checked_row(fcinfo, "wwva.ledger_check", &rel);
 	TupleDesc	desc = RelationGetDescr(rel);
-	CheckState *state = check_state(fcinfo);
-	text	   *me_id = text_column(tuple, desc, "me_id");
-	text	   *stream = text_column(tuple, desc, "stream");
-	text	   *kind = text_column(tuple, desc, "kind");
-	text	   *behavior = text_column(tuple, desc, "behavior");
+	CheckState *state = check_state(fcinfo, &ledger_table, rel);
+	text	   *me_id = text_column(state, tuple, desc, LEDGER_ME_ID);
+	text	   *stream = text_column(state, tuple, desc, LEDGER_STREAM);
+	text	   *kind = text_column(state, tuple, desc, LEDGER_KIND);
+	text	   *behavior = text_column(state, tuple, desc, LEDGER_BEHAVIOR);
 	bool		isnull;
-	Datum		booked_on = column(tuple, desc, "booked_on", &isnull);
+	Datum		booked_on = column(state, tuple, desc, LEDGER_BOOKED_ON, &isnull);
 	Datum		amount;
 	bool		is_cost;
 
 	if (me_id == NULL)
-		REJECT(ERRCODE_NOT_NULL_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_NOT_NULL_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "Give the me_id of an ME in wwva.me.", "no me_id");
-	refuse_foreign_partition(rel, ledger_row_name(tuple, desc), me_id);
+	refuse_foreign_partition(rel, ledger_row_name(state, tuple, desc), me_id);
 	if (isnull || DATE_NOT_FINITE(DatumGetDateADT(booked_on)))
-		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "booked_on is the finite booking date that assigns the posting to a period.",
 			   "booked_on is missing or infinite");
 	if (stream == NULL || !(text_equals(stream, "hardware") || text_equals(stream, "ecosystem")))
-		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "stream must be 'hardware' (own networked appliances) or 'ecosystem' (differential income from partners' services).",
 			   "unknown stream \"%s\"", stream ? text_for_message(stream) : "NULL");
 	if (kind == NULL || !(text_equals(kind, "revenue") || text_equals(kind, "cost")))
-		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "kind must be 'revenue' or 'cost'.",
 			   "unknown kind \"%s\"", kind ? text_for_message(kind) : "NULL");
 	is_cost = text_equals(kind, "cost");
 	if (behavior != NULL && !(text_equals(behavior, "variable") || text_equals(behavior, "fixed")))
-		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "behavior must be 'variable' or 'fixed' for a cost, and NULL for revenue.",
 			   "unknown behavior \"%s\"", text_for_message(behavior));
 	if (is_cost && behavior == NULL)
-		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "Set behavior to 'variable' or 'fixed': marginal cost and income use only the variable part.",
 			   "cost without behavior");
 	if (!is_cost && behavior != NULL)
-		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "Leave behavior NULL on revenue; it classifies costs only.",
 			   "revenue with behavior \"%s\"", text_for_message(behavior));
-	amount = column(tuple, desc, "amount", &isnull);
+	amount = column(state, tuple, desc, LEDGER_AMOUNT, &isnull);
 	if (isnull)
-		REJECT(ERRCODE_NOT_NULL_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_NOT_NULL_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "Book the amount in the ME's currency unit; use a reversing entry rather than NULL.",
 			   "amount is NULL");
 	if (!numeric_is_finite(DatumGetNumeric(amount)))
-		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "Book a finite amount in the ME's currency unit; NaN and Infinity cannot be summed into a statement.",
 			   "amount is %s", numeric_is_nan(DatumGetNumeric(amount)) ? "NaN" : "infinite");
 	if (!me_exists(state, me_id))
-		REJECT(ERRCODE_FOREIGN_KEY_VIOLATION, ledger_row_name(tuple, desc),
+		REJECT(ERRCODE_FOREIGN_KEY_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "Add the ME first: INSERT INTO wwva.me (me_id, name) VALUES (...).",
 			   "unknown ME \"%s\"", text_for_message(me_id));
 
@@ -279,33 +385,33 @@ wwva_user_event_check(PG_FUNCTION_ARGS)
 	Relation	rel;
 	HeapTuple	tuple = checked_row(fcinfo, "wwva.user_event_check", &rel);
 	TupleDesc	desc = RelationGetDescr(rel);
-	CheckState *state = check_state(fcinfo);
-	text	   *me_id = text_column(tuple, desc, "me_id");
-	text	   *kind = text_column(tuple, desc, "kind");
+	CheckState *state = check_state(fcinfo, &event_table, rel);
+	text	   *me_id = text_column(state, tuple, desc, EVENT_ME_ID);
+	text	   *kind = text_column(state, tuple, desc, EVENT_KIND);
 	bool		isnull;
 	Datum		occurred_at;
 
 	if (me_id == NULL)
-		REJECT(ERRCODE_NOT_NULL_VIOLATION, event_row_name(tuple, desc),
+		REJECT(ERRCODE_NOT_NULL_VIOLATION, event_row_name(state, tuple, desc),
 			   "Give the me_id of an ME in wwva.me.", "no me_id");
-	refuse_foreign_partition(rel, event_row_name(tuple, desc), me_id);
-	(void) column(tuple, desc, "user_id", &isnull);
+	refuse_foreign_partition(rel, event_row_name(state, tuple, desc), me_id);
+	(void) column(state, tuple, desc, EVENT_USER_ID, &isnull);
 	if (isnull)
-		REJECT(ERRCODE_NOT_NULL_VIOLATION, event_row_name(tuple, desc),
+		REJECT(ERRCODE_NOT_NULL_VIOLATION, event_row_name(state, tuple, desc),
 			   "Every event belongs to the user who acted; give user_id.", "no user_id");
-	occurred_at = column(tuple, desc, "occurred_at", &isnull);
+	occurred_at = column(state, tuple, desc, EVENT_OCCURRED_AT, &isnull);
 	if (isnull || TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(occurred_at)))
-		REJECT(ERRCODE_CHECK_VIOLATION, event_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, event_row_name(state, tuple, desc),
 			   "occurred_at is the finite time of the action; its date in the ME's time zone picks the period.",
 			   "occurred_at is missing or infinite");
 	if (kind == NULL ||
 		!(text_equals(kind, "interaction") || text_equals(kind, "transaction") ||
 		  text_equals(kind, "customization") || text_equals(kind, "co_creation")))
-		REJECT(ERRCODE_CHECK_VIOLATION, event_row_name(tuple, desc),
+		REJECT(ERRCODE_CHECK_VIOLATION, event_row_name(state, tuple, desc),
 			   "kind must be 'interaction', 'transaction', 'customization' or 'co_creation'.",
 			   "unknown kind \"%s\"", kind ? text_for_message(kind) : "NULL");
 	if (!me_exists(state, me_id))
-		REJECT(ERRCODE_FOREIGN_KEY_VIOLATION, event_row_name(tuple, desc),
+		REJECT(ERRCODE_FOREIGN_KEY_VIOLATION, event_row_name(state, tuple, desc),
 			   "Add the ME first: INSERT INTO wwva.me (me_id, name) VALUES (...).",
 			   "unknown ME \"%s\"", text_for_message(me_id));
 

@@ -22,6 +22,15 @@
  * events), so a user costs at most 20 bytes.  Partial states travel sorted,
  * so combining them is a linear merge too, and counting lifetime users is
  * a merge join over the window of periods.
+ *
+ * Period numbers run from 1 to MAX_PERIOD_NO (1,000,000); a number outside
+ * is an error with a hint.  An ME keeps only the periods it has (a
+ * PeriodMap), so memory follows what the rows or a state's bytes hold: a
+ * state read back takes about 150 bytes per ME, 100 per period and 16 per
+ * user (13 bytes of it), whatever its period numbers.  Every loop over a
+ * state's MEs, periods or users checks for interrupts; counting the lifetime
+ * users of a state costs at most K merge steps per user, so a call runs in
+ * time proportional to its input times K (at most 1000).
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
@@ -29,9 +38,11 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -78,8 +89,7 @@ typedef struct MeUsers
 	int			me_id_len;
 	int32		min_transactions;
 	int32		lifetime_periods;
-	int32		nperiods;		/* slots in periods[] */
-	PeriodUsers *periods;		/* periods[i] is period number i + 1 */
+	PeriodMap	periods;		/* period number -> PeriodUsers, for those present */
 } MeUsers;
 
 typedef struct UserState
@@ -89,6 +99,7 @@ typedef struct UserState
 	MeUsers    *mes;			/* sorted by me_id */
 	uint64		calendar_hash;	/* of the calendar the rows came with */
 	int			last_me;		/* where the previous row went */
+	bool		buffered;		/* some set may hold events still to merge */
 	UserEntry  *scratch;		/* room for sorting a buffer */
 	uint32		scratch_size;
 } UserState;
@@ -169,6 +180,7 @@ user_set_add(UserSet *set, UserState *state, uint64 key, uint32 transactions, ui
 {
 	UserEntry  *event;
 
+	state->buffered = true;
 	if (set->nbuffered == set->buffer_size)
 	{
 		if (set->buffer == NULL)
@@ -196,14 +208,27 @@ user_set_finish(UserSet *set, UserState *state)
 	set->buffer_size = 0;
 }
 
-/* Adds the finished set from into the finished set into; from is emptied. */
+/*
+ * Adds the finished set from into the set into; from is emptied.  A set
+ * much smaller than into goes through into's buffer, so that merging many
+ * small states into one (the union aggregate) stays linear, not a copy of
+ * the whole set per state.
+ */
 static void
-user_set_merge(UserSet *into, UserSet *from, MemoryContext context)
+user_set_merge(UserSet *into, UserSet *from, UserState *state)
 {
 	if (from->count == 0)
 		return;
-	into->entries = merge_sorted(into->entries, into->count, from->entries, from->count,
-								 &into->count, context);
+	if (from->count < into->count / 4)
+	{
+		for (uint32 u = 0; u < from->count; u++)
+			user_set_add(into, state, from->entries[u].key, from->entries[u].transactions,
+						 from->entries[u].flags);
+		pfree(from->entries);
+	}
+	else
+		into->entries = merge_sorted(into->entries, into->count, from->entries, from->count,
+									 &into->count, state->context);
 	from->entries = NULL;
 	from->count = 0;
 }
@@ -257,6 +282,7 @@ user_state_new(MemoryContext context, int nmes)
 	return state;
 }
 
+/* The ME gets its id (and a map of no periods yet): it has rows. */
 static void
 me_set_id(UserState *state, MeUsers *me, const char *me_id, int me_id_len)
 {
@@ -264,31 +290,24 @@ me_set_id(UserState *state, MeUsers *me, const char *me_id, int me_id_len)
 	memcpy(me->me_id, me_id, me_id_len);
 	me->me_id[me_id_len] = '\0';
 	me->me_id_len = me_id_len;
+	period_map_init(&me->periods, state->context);
 }
 
+/* The ME's period with this number, empty when new. */
 static PeriodUsers *
-period_slot(UserState *state, MeUsers *me, int32 period_no)
+period_users(UserState *state, MeUsers *me, int32 period_no)
 {
-	if (period_no < 1 || period_no > MAX_PERIOD_NO)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wwva.user_resource_counts: period number %d is outside 1 to %d",
-						period_no, MAX_PERIOD_NO),
-				 errhint("Pass the period's 1-based position from wwva.period_index().")));
-	if (period_no > me->nperiods)
-	{
-		int32		n = Min(Max(Max(period_no, me->nperiods * 2), 16), MAX_PERIOD_NO);
+	void	  **slot = period_map_slot(&me->periods, period_no);
 
-		if (me->periods == NULL)
-			me->periods = MemoryContextAllocZero(state->context, sizeof(PeriodUsers) * n);
-		else
-		{
-			me->periods = repalloc(me->periods, sizeof(PeriodUsers) * n);
-			memset(me->periods + me->nperiods, 0, sizeof(PeriodUsers) * (n - me->nperiods));
-		}
-		me->nperiods = n;
-	}
-	return &me->periods[period_no - 1];
+	if (*slot == NULL)
+		*slot = MemoryContextAllocZero(state->context, sizeof(PeriodUsers));
+	return (PeriodUsers *) *slot;
+}
+
+static inline PeriodUsers *
+period_at(const MeUsers *me, int32 position)
+{
+	return (PeriodUsers *) me->periods.entries[position].value;
 }
 
 static bool
@@ -301,24 +320,26 @@ period_present(const PeriodUsers *period)
 static void
 finish_sets(UserState *state)
 {
-	for (int i = 0; i < state->nmes; i++)
-		for (int32 p = 0; p < state->mes[i].nperiods; p++)
-			user_set_finish(&state->mes[i].periods[p].users, state);
+	if (state->buffered)
+	{
+		for (int i = 0; i < state->nmes; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			for (int32 k = 0; k < state->mes[i].periods.count; k++)
+				user_set_finish(&period_at(&state->mes[i], k)->users, state);
+		}
+		state->buffered = false;
+	}
 	if (state->scratch)
 		pfree(state->scratch);
 	state->scratch = NULL;
 	state->scratch_size = 0;
 }
 
-/*
- * One event of ME number me in period number period_no; false for an
- * unknown kind.
- */
+/* One event in a period; false for an unknown kind. */
 static bool
-add_event(UserState *state, int32 me, int32 period_no, int64 user_id, text *kind)
+add_event(UserState *state, PeriodUsers *period, int64 user_id, text *kind)
 {
-	PeriodUsers *period = &state->mes[me].periods[period_no - 1];
-
 	if (text_equals(kind, "interaction"))
 		user_set_add(&period->users, state, user_key(user_id), 0, USER_INTERACTED);
 	else if (text_equals(kind, "transaction"))
@@ -374,8 +395,14 @@ wwva_user_counts_transition(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(state);
 	if (PG_ARGISNULL(2))
 		unknown_kind_error(NULL);
-	(void) period_slot(state, me, PG_GETARG_INT32(3));
-	if (!add_event(state, 0, PG_GETARG_INT32(3), PG_GETARG_INT64(1), PG_GETARG_TEXT_PP(2)))
+	if (PG_GETARG_INT32(3) < 1 || PG_GETARG_INT32(3) > MAX_PERIOD_NO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wwva.user_resource_counts: period number %d is outside 1 to %d",
+						PG_GETARG_INT32(3), MAX_PERIOD_NO),
+				 errhint("Pass the period's 1-based position from wwva.period_index().")));
+	if (!add_event(state, period_users(state, me, PG_GETARG_INT32(3)), PG_GETARG_INT64(1),
+				   PG_GETARG_TEXT_PP(2)))
 		unknown_kind_error(PG_GETARG_TEXT_PP(2));
 	PG_RETURN_POINTER(state);
 }
@@ -418,13 +445,12 @@ wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 		me_set_id(state, slot, calendar->mes[me].me_id, calendar->mes[me].me_id_len);
 		slot->min_transactions = calendar->mes[me].min_transactions;
 		slot->lifetime_periods = calendar->mes[me].lifetime_periods;
-		if (calendar->nperiods > 0)
-			(void) period_slot(state, slot, calendar->nperiods);
 	}
 	period_no = calendar_period_of_event(calendar, me, PG_GETARG_TIMESTAMPTZ(4));
 	if (period_no == 0)
 		PG_RETURN_POINTER(state);
-	if (!add_event(state, me, period_no, PG_GETARG_INT64(2), PG_GETARG_TEXT_PP(3)))
+	if (!add_event(state, period_users(state, slot, period_no), PG_GETARG_INT64(2),
+				   PG_GETARG_TEXT_PP(3)))
 		unknown_kind_error(PG_GETARG_TEXT_PP(3));
 	PG_RETURN_POINTER(state);
 }
@@ -435,21 +461,34 @@ compare_me(const MeUsers *a, const MeUsers *b)
 	return compare_me_ids(a->me_id, a->me_id_len, b->me_id, b->me_id_len);
 }
 
+/* Adds the finished ME from into the ME into; from is consumed. */
 static void
 merge_me(UserState *state, MeUsers *into, MeUsers *from)
 {
 	me_settings(into, from->min_transactions, from->lifetime_periods);
-	for (int32 p = 0; p < from->nperiods; p++)
+	for (int32 k = 0; k < from->periods.count; k++)
 	{
-		PeriodUsers *source = &from->periods[p];
+		PeriodUsers *source = period_at(from, k);
 		PeriodUsers *target;
 
-		if (!period_present(source))
-			continue;
-		target = period_slot(state, into, p + 1);
-		target->customizations += source->customizations;
-		user_set_merge(&target->users, &source->users, state->context);
+		CHECK_FOR_INTERRUPTS();
+		if (period_present(source))
+		{
+			target = period_users(state, into, from->periods.entries[k].period_no);
+			if (pg_add_s64_overflow(target->customizations, source->customizations,
+									&target->customizations))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("wwva.user_resource_state: customization count of ME \"%.*s\" period %d is out of range",
+								bytes_for_message(into->me_id, into->me_id_len), into->me_id,
+								from->periods.entries[k].period_no),
+						 errhint("The states add up to more than 2^63 - 1 customizations; one of them is not a real state.")));
+			user_set_merge(&target->users, &source->users, state);
+		}
+		pfree(source);
 	}
+	period_map_free(&from->periods);
+	pfree(from->me_id);
 }
 
 /*
@@ -473,7 +512,7 @@ user_state_combine(UserState *state, UserState *other, MemoryContext context)
 		other->context = context;
 		return other;
 	}
-	finish_sets(state);
+	/* state's own buffers may stay: a merge adds to a set's merged users */
 	merged = MemoryContextAllocZero(context, sizeof(MeUsers) * Max(state->nmes + other->nmes, 1));
 	while (i < state->nmes || j < other->nmes)
 	{
@@ -507,6 +546,8 @@ user_state_combine(UserState *state, UserState *other, MemoryContext context)
 	state->mes = merged;
 	state->nmes = n;
 	state->last_me = 0;
+	pfree(other->mes);
+	pfree(other);
 	return state;
 }
 
@@ -536,6 +577,39 @@ wwva_user_counts_combine(PG_FUNCTION_ARGS)
  */
 #define SERIALIZED_USER_SIZE 13
 
+static void
+write_me_header(StringInfo buf, const MeUsers *me, int32 present)
+{
+	pq_sendint32(buf, me->me_id_len);
+	pq_sendbytes(buf, me->me_id, me->me_id_len);
+	pq_sendint32(buf, me->min_transactions);
+	pq_sendint32(buf, me->lifetime_periods);
+	pq_sendint32(buf, present);
+}
+
+static void
+write_period(StringInfo buf, int32 period_no, const PeriodUsers *period)
+{
+	if ((Size) buf->len + (Size) period->users.count * SERIALIZED_USER_SIZE + 64 >= MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("wwva.user_resource_counts: partial state exceeds 1 GB"),
+				 errhint("Group the aggregate by me_id so each ME has a state of its own, or disable parallel aggregation (SET max_parallel_workers_per_gather = 0).")));
+	pq_sendint32(buf, period_no);
+	pq_sendint64(buf, period->customizations);
+	pq_sendint32(buf, period->users.count);
+	enlargeStringInfo(buf, period->users.count * SERIALIZED_USER_SIZE);
+	for (uint32 u = 0; u < period->users.count; u++)
+	{
+		const UserEntry *entry = &period->users.entries[u];
+
+		CHECK_FOR_INTERRUPTS();
+		pq_sendint64(buf, entry->key);
+		pq_sendint32(buf, entry->transactions);
+		pq_sendbyte(buf, entry->flags);
+	}
+}
+
 static bytea *
 user_state_write(UserState *state)
 {
@@ -557,38 +631,15 @@ user_state_write(UserState *state)
 
 		if (me->me_id == NULL)
 			continue;
-		for (int32 p = 0; p < me->nperiods; p++)
-			if (period_present(&me->periods[p]))
+		CHECK_FOR_INTERRUPTS();
+		period_map_sort(&me->periods);
+		for (int32 k = 0; k < me->periods.count; k++)
+			if (period_present(period_at(me, k)))
 				present++;
-		pq_sendint32(&buf, me->me_id_len);
-		pq_sendbytes(&buf, me->me_id, me->me_id_len);
-		pq_sendint32(&buf, me->min_transactions);
-		pq_sendint32(&buf, me->lifetime_periods);
-		pq_sendint32(&buf, present);
-		for (int32 p = 0; p < me->nperiods; p++)
-		{
-			PeriodUsers *period = &me->periods[p];
-
-			if (!period_present(period))
-				continue;
-			if ((Size) buf.len + (Size) period->users.count * SERIALIZED_USER_SIZE + 64 >= MaxAllocSize)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("wwva.user_resource_counts: partial state exceeds 1 GB"),
-						 errhint("Group the aggregate by me_id so each ME has a state of its own, or disable parallel aggregation (SET max_parallel_workers_per_gather = 0).")));
-			pq_sendint32(&buf, p + 1);
-			pq_sendint64(&buf, period->customizations);
-			pq_sendint32(&buf, period->users.count);
-			enlargeStringInfo(&buf, period->users.count * SERIALIZED_USER_SIZE);
-			for (uint32 u = 0; u < period->users.count; u++)
-			{
-				UserEntry  *entry = &period->users.entries[u];
-
-				pq_sendint64(&buf, entry->key);
-				pq_sendint32(&buf, entry->transactions);
-				pq_sendbyte(&buf, entry->flags);
-			}
-		}
+		write_me_header(&buf, me, present);
+		for (int32 k = 0; k < me->periods.count; k++)
+			if (period_present(period_at(me, k)))
+				write_period(&buf, me->periods.entries[k].period_no, period_at(me, k));
 	}
 	return pq_endtypsend(&buf);
 }
@@ -638,10 +689,16 @@ user_state_read(bytea *flat, MemoryContext context)
 		int32		id_len = read_int32(&buf, "truncated ME");
 		int32		present,
 					previous_period = 0;
+		const char *id;
 
+		CHECK_FOR_INTERRUPTS();
 		if (id_len < 0 || id_len > buf.len - buf.cursor)
 			corrupt_state(buf.len, "truncated ME");
-		me_set_id(state, me, pq_getmsgbytes(&buf, id_len), id_len);
+		id = pq_getmsgbytes(&buf, id_len);
+		/* the id comes back as text: no NUL and nothing the encoding forbids */
+		if (!pg_verifymbstr(id, id_len, true))
+			corrupt_state(buf.len, "ME id is not valid text");
+		me_set_id(state, me, id, id_len);
 		if (i > 0 && compare_me(&state->mes[i - 1], me) >= 0)
 			corrupt_state(buf.len, "MEs out of order");
 		me->min_transactions = read_int32(&buf, "truncated ME");
@@ -659,6 +716,7 @@ user_state_read(bytea *flat, MemoryContext context)
 			PeriodUsers *period;
 			UserSet    *set;
 
+			CHECK_FOR_INTERRUPTS();
 			if (buf.len - buf.cursor < 12)
 				corrupt_state(buf.len, "truncated period");
 			customizations = pq_getmsgint64(&buf);
@@ -669,15 +727,19 @@ user_state_read(bytea *flat, MemoryContext context)
 			if ((uint64) count * SERIALIZED_USER_SIZE > (uint64) (buf.len - buf.cursor))
 				corrupt_state(buf.len, "truncated users");
 			previous_period = period_no;
-			period = period_slot(state, me, period_no);
+			/* what the bytes hold, and no more: one period, its users */
+			period = MemoryContextAllocZero(context, sizeof(PeriodUsers));
+			period_map_append(&me->periods, period_no, period);
 			period->customizations = customizations;
 			set = &period->users;
-			set->entries = MemoryContextAllocHuge(context, sizeof(UserEntry) * Max(count, 1));
+			if (count > 0)
+				set->entries = MemoryContextAllocHuge(context, sizeof(UserEntry) * count);
 			set->count = count;
 			for (int32 u = 0; u < count; u++)
 			{
 				UserEntry  *entry = &set->entries[u];
 
+				CHECK_FOR_INTERRUPTS();
 				entry->key = pq_getmsgint64(&buf);
 				entry->transactions = pq_getmsgint(&buf, 4);
 				entry->flags = pq_getmsgbyte(&buf);
@@ -708,35 +770,40 @@ is_active(const MeUsers *me, const UserEntry *entry)
 }
 
 /*
- * Lifetime users of period p (1-based): active in p and in each of the
- * previous K-1 periods, with a co-creation in at least one of those K.
- * The sets are sorted, so each earlier period is one merge join.
+ * Lifetime users of the period at position k of an ME whose periods are
+ * sorted: active in it and in each of the previous K-1 periods, with a
+ * co-creation in at least one of those K.  The sets are sorted, so each
+ * earlier period is one merge join: at most K steps per user.
  */
 static int64
-count_lifetime_users(MeUsers *me, int32 p)
+count_lifetime_users(MeUsers *me, int32 k)
 {
 	int32		window = me->lifetime_periods;
-	UserSet    *current = &me->periods[p - 1].users;
+	int32		p = me->periods.entries[k].period_no;
+	UserSet    *current = &period_at(me, k)->users;
 	UserEntry  *candidates;
 	uint32		ncandidates = 0;
 	int64		count = 0;
 
-	if (p - window + 1 < 1)
+	if (current->count == 0 || p - window + 1 < 1 || k - (window - 1) < 0)
 		return 0;
-	for (int32 q = p - window + 1; q < p; q++)
-		if (q > me->nperiods || me->periods[q - 1].users.count == 0)
+	/* the K-1 periods before p, all with users: the positions just before k */
+	for (int32 back = 1; back < window; back++)
+		if (me->periods.entries[k - back].period_no != p - back ||
+			period_at(me, k - back)->users.count == 0)
 			return 0;
 
-	candidates = palloc(sizeof(UserEntry) * Max(current->count, 1));
+	candidates = palloc(sizeof(UserEntry) * current->count);
 	for (uint32 i = 0; i < current->count; i++)
 		if (is_active(me, &current->entries[i]))
 			candidates[ncandidates++] = current->entries[i];
-	for (int32 q = p - 1; q > p - window && ncandidates > 0; q--)
+	for (int32 back = 1; back < window && ncandidates > 0; back++)
 	{
-		UserSet    *earlier = &me->periods[q - 1].users;
+		UserSet    *earlier = &period_at(me, k - back)->users;
 		uint32		kept = 0,
 					j = 0;
 
+		CHECK_FOR_INTERRUPTS();
 		for (uint32 i = 0; i < ncandidates; i++)
 		{
 			while (j < earlier->count && earlier->entries[j].key < candidates[i].key)
@@ -770,10 +837,11 @@ enum
 	USER_COUNTS
 };
 
+/* ... of the period at position k of an ME whose periods are sorted */
 static void
-period_counts(MeUsers *me, int32 p, int64 *counts)
+period_counts(MeUsers *me, int32 k, int64 *counts)
 {
-	PeriodUsers *period = &me->periods[p - 1];
+	PeriodUsers *period = period_at(me, k);
 
 	counts[INTERACTIVE_USERS] = 0;
 	counts[ACTIVE_USERS] = 0;
@@ -784,7 +852,7 @@ period_counts(MeUsers *me, int32 p, int64 *counts)
 		if (is_active(me, &period->users.entries[u]))
 			counts[ACTIVE_USERS]++;
 	}
-	counts[LIFETIME_USERS] = count_lifetime_users(me, p);
+	counts[LIFETIME_USERS] = count_lifetime_users(me, k);
 	counts[USER_MAKERS] = period->customizations;
 }
 
@@ -793,18 +861,20 @@ static void
 me_rows(MeUsers *me, CompositeArrayBuilder *builder, bool with_me_id,
 		Datum **rows, int *nrows, int *capacity)
 {
-	for (int32 p = 1; p <= me->nperiods; p++)
+	period_map_sort(&me->periods);
+	for (int32 k = 0; k < me->periods.count; k++)
 	{
 		int64		counts[USER_COUNTS];
 		Datum		values[2 + USER_COUNTS];
 		int			v = 0;
 
-		if (!period_present(&me->periods[p - 1]))
+		CHECK_FOR_INTERRUPTS();
+		if (!period_present(period_at(me, k)))
 			continue;
-		period_counts(me, p, counts);
+		period_counts(me, k, counts);
 		if (with_me_id)
 			values[v++] = PointerGetDatum(cstring_to_text_with_len(me->me_id, me->me_id_len));
-		values[v++] = Int32GetDatum(p);
+		values[v++] = Int32GetDatum(me->periods.entries[k].period_no);
 		for (int c = 0; c < USER_COUNTS; c++)
 			values[v++] = Int64GetDatum(counts[c]);
 		if (*nrows == *capacity)
@@ -887,19 +957,23 @@ wwva_user_counts_by_period_final(PG_FUNCTION_ARGS)
 		only = &state->mes[i];
 	}
 	if (only != NULL)
+	{
 		finish_sets(state);
-	for (int32 p = 1; only != NULL && p <= only->nperiods; p++)
+		period_map_sort(&only->periods);
+	}
+	for (int32 k = 0; only != NULL && k < only->periods.count; k++)
 	{
 		Datum	   *row;
 		int64		counts[USER_COUNTS];
 
-		if (!period_present(&only->periods[p - 1]))
+		CHECK_FOR_INTERRUPTS();
+		if (!period_present(period_at(only, k)))
 			continue;
 		if (elements == NULL)
-			elements = palloc(sizeof(Datum) * (1 + USER_COUNTS) * only->nperiods);
+			elements = palloc(sizeof(Datum) * (1 + USER_COUNTS) * only->periods.count);
 		row = elements + nrows * (1 + USER_COUNTS);
-		period_counts(only, p, counts);
-		row[0] = Int64GetDatum(p);
+		period_counts(only, k, counts);
+		row[0] = Int64GetDatum(only->periods.entries[k].period_no);
 		for (int c = 0; c < USER_COUNTS; c++)
 			row[1 + c] = Int64GetDatum(counts[c]);
 		nrows++;
@@ -967,32 +1041,33 @@ wwva_user_state_pairs(PG_FUNCTION_ARGS)
 	store = tuplestore_begin_heap(true, false, work_mem);
 	MemoryContextSwitchTo(caller);
 
+	/* a state read back is sorted and has nothing buffered */
 	state = user_state_read(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext);
-	finish_sets(state);
 	for (int i = 0; i < state->nmes; i++)
 	{
 		MeUsers    *me = &state->mes[i];
 
-		for (int32 p = 0; p < me->nperiods; p++)
+		for (int32 k = 0; k < me->periods.count; k++)
 		{
-			MeUsers		single = *me;
-			UserState	one = *state;
+			StringInfoData one;
 			Datum		values[3];
 			bool		nulls[3] = {false, false, false};
 
-			if (!period_present(&me->periods[p]))
+			CHECK_FOR_INTERRUPTS();
+			if (!period_present(period_at(me, k)))
 				continue;
-			/* a state of this ME holding only this period, which it shares */
-			single.nperiods = p + 1;
-			single.periods = palloc0(sizeof(PeriodUsers) * (p + 1));
-			single.periods[p] = me->periods[p];
-			one.nmes = 1;
-			one.mes = &single;
+			/* the state of this ME holding only this period */
+			pq_begintypsend(&one);
+			pq_sendint32(&one, USER_STATE_MAGIC);
+			pq_sendint32(&one, 1);
+			write_me_header(&one, me, 1);
+			write_period(&one, me->periods.entries[k].period_no, period_at(me, k));
 			values[0] = PointerGetDatum(cstring_to_text_with_len(me->me_id, me->me_id_len));
-			values[1] = Int32GetDatum(p + 1);
-			values[2] = PointerGetDatum(user_state_write(&one));
+			values[1] = Int32GetDatum(me->periods.entries[k].period_no);
+			values[2] = PointerGetDatum(pq_endtypsend(&one));
 			tuplestore_putvalues(store, desc, values, nulls);
-			pfree(single.periods);
+			pfree(DatumGetPointer(values[0]));
+			pfree(DatumGetPointer(values[2]));
 		}
 	}
 	rsinfo->returnMode = SFRM_Materialize;
