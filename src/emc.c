@@ -31,6 +31,8 @@
  */
 #include "wwva.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -39,6 +41,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -304,6 +307,7 @@ typedef struct SplitEvent
 {
 	SplitMember *member;
 	bool		upper;
+	double		lambda;			/* limit / weight within 1e-15, or NaN */
 } SplitEvent;
 
 static inline Numeric
@@ -312,16 +316,58 @@ event_limit(const SplitEvent *event)
 	return event->upper ? event->member->upper : event->member->lower;
 }
 
-/* By lambda = limit / weight (weights are positive here), then lower first, then position. */
+static double
+approximate(Numeric value)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(value)));
+}
+
+/*
+ * limit / weight as a double, to order most events without numeric
+ * products: each conversion and the division round by at most 2^-53, so
+ * the result is within 1e-15 of the exact ratio.  NaN where a double
+ * cannot hold it that closely (out of its normal range).
+ */
+static double
+approximate_lambda(Numeric limit, Numeric weight)
+{
+	double		l,
+				w,
+				lambda;
+
+	if (numeric_compare(limit, numeric_zero()) == 0)
+		return 0.0;
+	l = approximate(limit);
+	w = approximate(weight);
+	lambda = l / w;
+	if (!(l >= 1e-290 && l <= 1e290 && w >= 1e-290 && w <= 1e290 &&
+		  lambda >= 1e-290 && lambda <= 1e290))
+		return get_float8_nan();
+	return lambda;
+}
+
+/*
+ * By lambda = limit / weight (weights are positive here), then lower
+ * first, then position.  Two approximations further apart than their
+ * error decide; otherwise the exact cross products do.
+ */
 static int
 compare_events(const void *a, const void *b)
 {
 	const SplitEvent *x = a;
 	const SplitEvent *y = b;
-	int			c;
+	int			c = 0;
 
 	CHECK_FOR_INTERRUPTS();
-	c = compare_products(event_limit(x), y->member->weight, event_limit(y), x->member->weight);
+	if (!isnan(x->lambda) && !isnan(y->lambda))
+	{
+		if (x->lambda > y->lambda * (1 + 1e-12))
+			c = 1;
+		else if (y->lambda > x->lambda * (1 + 1e-12))
+			c = -1;
+	}
+	if (c == 0)
+		c = compare_products(event_limit(x), y->member->weight, event_limit(y), x->member->weight);
 	if (c != 0)
 		return c;
 	if (x->upper != y->upper)
@@ -379,11 +425,15 @@ water_fill(SplitMember *members, int n, Numeric pool_units, Numeric lower_total,
 		if (numeric_compare(m->weight, numeric_zero()) <= 0)
 			continue;
 		events[nevents].member = m;
-		events[nevents++].upper = false;
+		events[nevents].upper = false;
+		events[nevents].lambda = approximate_lambda(m->lower, m->weight);
+		nevents++;
 		if (m->upper != NULL)
 		{
 			events[nevents].member = m;
-			events[nevents++].upper = true;
+			events[nevents].upper = true;
+			events[nevents].lambda = approximate_lambda(m->upper, m->weight);
+			nevents++;
 		}
 	}
 	qsort(events, nevents, sizeof(SplitEvent), compare_events);
