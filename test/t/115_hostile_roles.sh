@@ -31,6 +31,10 @@
 #   WWVA_HOSTILE_VERSION=0.5.0  create that version of the extension
 #                               instead of the default (to see the attacks
 #                               that 0.6.0 stops succeed);
+#   WWVA_HOSTILE_MODULE=PATH    take that version's C functions from the
+#                               shared library PATH (say, wwva.so built
+#                               from the commit that released it), not
+#                               the installed one;
 #   WWVA_HOSTILE_KEEP=1         keep the database, roles and work files.
 set -euo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -145,7 +149,11 @@ if [ -n "$version" ]; then
 else
 	owner -c "CREATE EXTENSION wwva"
 fi
-echo "# wwva $(owner -c "SELECT extversion FROM pg_extension WHERE extname = 'wwva'") in database $db"
+if [ -n "${WWVA_HOSTILE_MODULE:-}" ]; then
+	# the C functions of this database only from the given shared library
+	owner -c "UPDATE pg_proc SET probin = '$WWVA_HOSTILE_MODULE' WHERE probin = '\$libdir/wwva'" >/dev/null
+fi
+echo "# wwva $(owner -c "SELECT extversion FROM pg_extension WHERE extname = 'wwva'") in database $db${WWVA_HOSTILE_MODULE:+, C functions from $WWVA_HOSTILE_MODULE}"
 
 # where a table of wwva's own is: wwva_internal since 0.6.0, wwva before
 internal_table() {
@@ -214,8 +222,8 @@ INSERT INTO wwva.target (me_id, period_id, item, value) VALUES
     ('zz_secret', '2017', 'total_profit', 31415926.53),
     ('zz_secret', '2016', 'active_users', 2718);
 INSERT INTO wwva.sharing_rule (me_id, party, base, rate, floor, cap) VALUES
-    ('zz_secret', 'investors', 'ecosystem_profit', 0.424242, 4242.42, NULL),
-    ('zz_secret', 'team', 'total_profit', 0.0123123, NULL, 9191919.19);
+    ('zz_secret', 'investors', 'ecosystem_profit', 0.42424242, 4242424.24, NULL),
+    ('zz_secret', 'team', 'total_profit', 0.01231231, NULL, 9191919.19);
 
 -- EMCs: xinchu's own, the secret ME's own, and one of both
 INSERT INTO wwva.emc (emc_id, name, leader_me_id) VALUES
@@ -236,8 +244,8 @@ INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target, pool_floor, po
     ('zz_joint_emc', '2017', 0, 0, 14141414.14);
 INSERT INTO wwva.emc_tier (emc_id, period_id, threshold, rate) VALUES
     ('kitchen_x', '2017', 0, 0.1),
-    ('zz_secret_emc', '2016', 0, 0.3131),
-    ('zz_secret_emc', '2017', 0, 0.3131),
+    ('zz_secret_emc', '2016', 0, 0.31313131),
+    ('zz_secret_emc', '2017', 0, 0.31313131),
     ('zz_joint_emc', '2017', 0, 0.2);
 SELECT wwva.refresh() \g /dev/null
 -- waiting rows of the secret ME (and of xinchu) in the traces
@@ -256,8 +264,9 @@ SQL
 # and EMCs that no other ME or EMC has.
 {
 	printf '%s\n' zz_secret zz_joint zz_partner 777777.77 377777.73 277777.72 177777.71 666666.66 \
-		9999990 31415926 31415927 0.424242 4242.42 0.0123123 9191919.19 1212121.21 13131313 14141414 \
-		8080808 0.3131
+		31415926.53 31415927.53 0.42424242 4242424.24 0.01231231 9191919.19 1212121.21 13131313.13 \
+		14141414.14 8080808.08 0.31313131 999999077 999999078 999999099
+	seq 999999001 999999040
 	for s in zz_secret zz_joint zz_partner; do printf '%s' "$s" | od -An -tx1 | tr -d ' \n'; echo; done
 	owner -c "
 WITH secret AS (
@@ -273,7 +282,8 @@ known AS (
     UNION SELECT variance FROM wwva.statement WHERE me_id <> 'zz_secret'
     UNION SELECT pool FROM wwva.emc_pools WHERE emc_id NOT LIKE 'zz%'
     UNION SELECT share FROM wwva.emc_shares WHERE emc_id NOT LIKE 'zz%')
-SELECT DISTINCT abs(v)::text FROM secret WHERE abs(v) >= 10000 AND v NOT IN (SELECT abs(v) FROM known WHERE v IS NOT NULL)"
+SELECT DISTINCT abs(v)::text FROM secret
+ WHERE abs(v) >= 10000 AND length(abs(v)::text) >= 9 AND abs(v) NOT IN (SELECT abs(v) FROM known WHERE v IS NOT NULL)"
 } | tr '[:upper:]' '[:lower:]' | sort -u >"$work/secrets"
 pending_posting=$(internal_table pending_posting)
 pending_event=$(internal_table pending_event)
@@ -325,13 +335,13 @@ SQL
 # ---------------------------------------------------------------------------
 # 3. The analyst reads every relation it may read
 # ---------------------------------------------------------------------------
-# sweep TAG: analyst_a reads, in full, every relation (tables, partitioned
+# sweep ROLE TAG: ROLE reads, in full, every relation (tables, partitioned
 # tables, views, materialized views, foreign tables, sequences) it has
 # SELECT on in a schema it may use; one check per relation that shows a
 # secret, and one for the sweep.
 sweep() {
-	local tag="$1" nrel nrows nerr hits errs
-	as_role "$analyst" "$tag-list" <<'SQL'
+	local role="$1" tag="$2" nrel nrows nerr hits errs
+	as_role "$role" "$tag-list" <<'SQL'
 SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
@@ -342,7 +352,7 @@ SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
 SQL
 	while read -r rel; do
 		printf '\\echo ==MARK %s\n\\warn ==MARK %s\nSELECT pg_catalog.row_to_json(t)::text FROM %s t;\n' "$rel" "$rel" "$rel"
-	done <"$work/$tag-list.out" | as_role "$analyst" "$tag"
+	done <"$work/$tag-list.out" | as_role "$role" "$tag"
 	rm -rf "$work/$tag.d"
 	split_by_marker "$work/$tag.out" "$work/$tag.d"
 	nrel=0
@@ -354,7 +364,7 @@ SQL
 		nrel=$((nrel + 1))
 		nrows=$((nrows + rows))
 		if [ -n "$found" ]; then
-			fail "$tag: analyst_a reading $rel sees secrets ($found): $first"
+			fail "$tag: $role reading $rel sees secrets ($found): $first"
 			hits=$((hits + 1))
 		fi
 		if [ -n "$states" ]; then
@@ -363,12 +373,12 @@ SQL
 		fi
 	done < <(scan "$work/$tag.out" "$work/$tag.err")
 	if [ "$hits" -eq 0 ]; then
-		ok "$tag: analyst_a read $nrel relations in $(cut -d. -f1 "$work/$tag-list.out" | sort -u | paste -sd, -) ($nrows rows; $nerr refused:${errs:- none}); no row or error shows the secret ME"
+		ok "$tag: $role read $nrel relations in $(cut -d. -f1 "$work/$tag-list.out" | sort -u | paste -sd, -) ($nrows rows; $nerr refused:${errs:- none}); no row or error shows the secret ME"
 	else
-		fail "$tag: $hits of $nrel relations analyst_a reads show the secret ME"
+		fail "$tag: $hits of the $nrel relations $role read show the secret ME ($nrows rows; $nerr refused:${errs:- none})"
 	fi
 }
-sweep sweep_before
+sweep "$analyst" sweep_before
 
 # what the sweep saw of the analyst's own ME, and of the partitions
 rows_of() { if [ -f "$work/sweep_before.d/$1" ]; then wc -l <"$work/sweep_before.d/$1"; else echo absent; fi; }
@@ -686,6 +696,15 @@ INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('zz_nob
 INSERT INTO wwva.user_event (me_id, user_id, occurred_at, kind) VALUES ('zz_secret', 5, '2017-03-03 10:00+08', 'transaction');
 \\warn ==MARK nobody_event
 INSERT INTO wwva.user_event (me_id, user_id, occurred_at, kind) VALUES ('zz_nobody', 5, '2017-03-03 10:00+08', 'transaction');
+\\warn ==MARK refresh
+SELECT wwva.refresh();
+\\warn ==MARK shadow
+-- temp tables named like the capture triggers' transition tables, full of forged rows
+CREATE TEMP TABLE new_rows AS
+SELECT 'xinchu'::text AS me_id, DATE '2017-03-03' AS booked_on, 'hardware'::text AS stream, 'revenue'::text AS kind,
+       NULL::text AS behavior, 99999999::numeric AS amount, 4242::bigint AS user_id,
+       TIMESTAMPTZ '2017-03-03 10:00+08' AS occurred_at, 'transaction'::text AS event_kind;
+CREATE TEMP TABLE old_rows AS SELECT * FROM new_rows;
 \\warn ==MARK own_rows
 INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, behavior, amount, memo) VALUES
     ('xinchu', '2017-04-30', 'hardware', 'revenue', NULL, 22000000.00, 'April sales, by loader_a'),
@@ -711,6 +730,15 @@ for forge in forge_posting forge_event forge_change; do
 		fail "loader_a writes a forged change trace ($forge; errors: ${states:-none, the row was written})"
 	fi
 done
+states=$(sqlstates "$work/loader.e/refresh")
+if [ "$states" = 42501 ]; then
+	ok "loader_a cannot run wwva.refresh(): $(grep -m1 'ERROR:' "$work/loader.e/refresh" | sed 's/^.*ERROR:  42501: //')"
+else
+	fail "loader_a runs wwva.refresh() (${states:-no error})"
+fi
+if [ -n "$(sqlstates "$work/loader.e/shadow")" ]; then
+	fail "loader_a could not create its temp tables new_rows and old_rows: $(grep -m1 ERROR "$work/loader.e/shadow")"
+fi
 states=$(sqlstates "$work/loader.e/partition")
 if [ "$states" = 42501 ]; then ok "loader_a cannot write wwva.ledger_default directly"; else fail "loader_a writes wwva.ledger_default directly (${states:-no error})"; fi
 for t in posting event; do
@@ -728,11 +756,11 @@ for t in posting event; do
 done
 states=$(sqlstates "$work/loader.e/own_rows")
 after_ledger=$(owner -c "SELECT count(*) FROM wwva.ledger")
-own_traces=$(owner -c "SELECT (SELECT count(*) FROM $pending_posting WHERE me_id = 'xinchu' AND booked_on = '2017-04-30') || ' ' || (SELECT count(*) FROM $pending_event WHERE user_id IN (501, 502))")
-if [ -z "$states" ] && [ $((after_ledger - before_ledger)) = 3 ] && [ "$own_traces" = "2 4" ]; then
-	ok "loader_a writes xinchu's postings and events, and the capture triggers record them for the next refresh"
+own_traces=$(owner -c "SELECT (SELECT count(*) FROM $pending_posting WHERE me_id = 'xinchu' AND booked_on = '2017-04-30') || ' ' || (SELECT count(*) FROM $pending_event WHERE user_id IN (501, 502)) || ' ' || ((SELECT count(*) FROM $pending_posting WHERE amount = 99999999) + (SELECT count(*) FROM $pending_event WHERE user_id = 4242))")
+if [ -z "$states" ] && [ $((after_ledger - before_ledger)) = 3 ] && [ "$own_traces" = "2 4 0" ]; then
+	ok "loader_a writes xinchu's postings and events, and the capture triggers record them (not the forged rows of its temp tables new_rows and old_rows) for the next refresh"
 else
-	fail "loader_a's own rows: errors ${states:-none}, $((after_ledger - before_ledger)) postings added (want 3), traces '$own_traces' (want '2 4'): $(grep -m1 ERROR "$work/loader.e/own_rows")"
+	fail "loader_a's own rows: errors ${states:-none}, $((after_ledger - before_ledger)) postings added (want 3), traces '$own_traces' (want '2 4 0': its postings, its events, no forged row): $(grep -m1 ERROR "$work/loader.e/own_rows")"
 fi
 # README section 2 calls COPY the fast path for bulk loads; PostgreSQL
 # refuses COPY FROM into a table with row-level security to a role it applies to
@@ -767,7 +795,7 @@ fi
 # ---------------------------------------------------------------------------
 # 8. Partitions a DBA adds later
 # ---------------------------------------------------------------------------
-printf '%s\n' zz_new zz_att zz_sub 555555.55 444444.44 333333.33 >>"$work/secrets"
+printf '%s\n' zz_new zz_att zz_sub 555555.55 444444.44 333333.33 999999555 >>"$work/secrets"
 owner <<'SQL'
 SET client_min_messages = warning;
 INSERT INTO wwva.me (me_id, timezone) VALUES ('zz_new', 'UTC'), ('zz_att', 'UTC'), ('zz_sub', 'UTC');
@@ -819,8 +847,10 @@ SQL
 )
 echo "# note: pg_class is readable by every role, so the bound of a partition of its own names its ME to anyone: analyst_a reads wwva.ledger_zz's bound as \"$bound\""
 
-# the analyst's sweep once more, now with the new partitions, the loader's rows and the refreshes
-sweep sweep_after
+# the analyst's sweep once more, now with the new partitions, the loader's
+# rows and the refreshes; and the loader's
+sweep "$analyst" sweep_after
+sweep "$loader" sweep_loader
 by_name by_name_after
 
 secs=$(($(date +%s) - started))
