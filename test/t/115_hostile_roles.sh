@@ -20,8 +20,9 @@
 #   5. a trace of an unknown ME (left by a restore) is consumed by the next
 #      refresh;
 #   6. partitions a DBA adds later (CREATE ... PARTITION OF, ATTACH
-#      PARTITION, of both ledgers) get row-level security from the event
-#      trigger, and get it back when it is disabled.
+#      PARTITION, sub-partitions, CREATE SCHEMA ... CREATE TABLE ...
+#      PARTITION OF; of both ledgers) get row-level security from the
+#      event trigger, and get it back when it is disabled.
 #
 # Prints one line per check and "N passed, N failed"; exits 1 when a check
 # failed.  Runs in its own database with its own roles (the recipe's
@@ -797,10 +798,10 @@ fi
 # ---------------------------------------------------------------------------
 # 8. Partitions a DBA adds later
 # ---------------------------------------------------------------------------
-printf '%s\n' zz_new zz_att zz_sub 555555.55 444444.44 333333.33 999999555 >>"$work/secrets"
+printf '%s\n' zz_new zz_att zz_sub zz_sch 555555.55 444444.44 333333.33 222222.22 999999555 >>"$work/secrets"
 owner <<'SQL'
 SET client_min_messages = warning;
-INSERT INTO wwva.me (me_id, timezone) VALUES ('zz_new', 'UTC'), ('zz_att', 'UTC'), ('zz_sub', 'UTC');
+INSERT INTO wwva.me (me_id, timezone) VALUES ('zz_new', 'UTC'), ('zz_att', 'UTC'), ('zz_sub', 'UTC'), ('zz_sch', 'UTC');
 CREATE TABLE wwva.ledger_zz PARTITION OF wwva.ledger FOR VALUES IN ('zz_new');
 CREATE TABLE wwva.user_event_zz PARTITION OF wwva.user_event FOR VALUES IN ('zz_new');
 CREATE TABLE wwva.ledger_zz_tree PARTITION OF wwva.ledger FOR VALUES IN ('zz_sub') PARTITION BY RANGE (booked_on);
@@ -813,12 +814,20 @@ CREATE TABLE wwva.ledger_zz2 (LIKE wwva.ledger INCLUDING DEFAULTS INCLUDING CONS
 INSERT INTO wwva.ledger_zz2 (entry_id, me_id, booked_on, stream, kind, amount)
 VALUES (nextval(pg_get_serial_sequence('wwva.ledger', 'entry_id')), 'zz_att', '2017-07-07', 'hardware', 'revenue', 444444.44);
 ALTER TABLE wwva.ledger ATTACH PARTITION wwva.ledger_zz2 FOR VALUES IN ('zz_att');
+-- a partition in a schema of its own, created with the schema (the last
+-- DDL here: the event trigger fixes every partition it finds whenever it runs)
+CREATE SCHEMA wwva_hostile_s
+    CREATE TABLE ledger_zz3 PARTITION OF wwva.ledger FOR VALUES IN ('zz_sch');
+INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('zz_sch', '2017-08-08', 'hardware', 'revenue', 222222.22);
+-- what the README promises makes a grant on a partition harmless
+GRANT USAGE ON SCHEMA wwva_hostile_s TO analyst_a;
+GRANT SELECT ON ALL TABLES IN SCHEMA wwva_hostile_s TO analyst_a;
 ANALYZE;
 SQL
 # the recipe's grant, as printed, again after the new tables
 grant_line=$(grep -m1 '^GRANT SELECT ON ALL TABLES IN SCHEMA wwva TO analyst_a;$' "$work/recipe_analyst.sql")
 owner -c "$grant_line"
-new_parts="wwva.ledger_zz wwva.user_event_zz wwva.ledger_zz2 wwva.ledger_zz_tree wwva.ledger_zz_leaf"
+new_parts="wwva.ledger_zz wwva.user_event_zz wwva.ledger_zz2 wwva.ledger_zz_tree wwva.ledger_zz_leaf wwva_hostile_s.ledger_zz3"
 # partition_checks TAG: row-level security on, the owner sees rows, analyst_a none
 partition_checks() {
 	local tag="$1" rel rls owner_rows
