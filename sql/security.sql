@@ -81,10 +81,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wwva_internal.guard_ledger_partitions() IS
-'Event trigger: after CREATE TABLE or ALTER TABLE, enables row-level security on every table partition of wwva.ledger and wwva.user_event that lacks it, so no partition shows its rows to a role the ledgers'' policies restrict.';
+'Event trigger: after CREATE TABLE, ALTER TABLE or CREATE SCHEMA (which may create tables), enables row-level security on every table partition of wwva.ledger and wwva.user_event that lacks it, so no partition shows its rows to a role the ledgers'' policies restrict.';
 REVOKE EXECUTE ON FUNCTION wwva_internal.guard_ledger_partitions() FROM PUBLIC;
 CREATE EVENT TRIGGER wwva_guard_ledger_partitions ON ddl_command_end
-    WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+    WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA')
     EXECUTE FUNCTION wwva_internal.guard_ledger_partitions();
 COMMENT ON EVENT TRIGGER wwva_guard_ledger_partitions IS
 'Keeps row-level security enabled on every table partition of wwva.ledger and wwva.user_event (wwva_internal.guard_ledger_partitions).';

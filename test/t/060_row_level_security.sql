@@ -32,6 +32,10 @@ CREATE TABLE public.wwva_emc_access (role_name name NOT NULL, emc_id text NOT NU
 INSERT INTO public.wwva_me_access VALUES ('wwva_rls_a', 'a'), ('wwva_rls_b', 'b'),
                                          ('wwva_rls_ab', 'a'), ('wwva_rls_ab', 'b');
 INSERT INTO public.wwva_emc_access VALUES ('wwva_rls_ab', 'ab');
+ALTER TABLE public.wwva_me_access ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.wwva_emc_access ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON public.wwva_me_access FOR SELECT USING (role_name = current_user);
+CREATE POLICY own_rows ON public.wwva_emc_access FOR SELECT USING (role_name = current_user);
 
 DO $$
 DECLARE
