@@ -31,6 +31,7 @@
  */
 #include "wwva.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -41,7 +42,6 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -307,7 +307,7 @@ typedef struct SplitEvent
 {
 	SplitMember *member;
 	bool		upper;
-	double		lambda;			/* limit / weight within 1e-15, or NaN */
+	double		log_lambda;		/* log10(limit / weight) within 1e-10; -inf for 0 */
 } SplitEvent;
 
 static inline Numeric
@@ -316,34 +316,55 @@ event_limit(const SplitEvent *event)
 	return event->upper ? event->member->upper : event->member->lower;
 }
 
-static double
-approximate(Numeric value)
-{
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(value)));
-}
-
 /*
- * limit / weight as a double, to order most events without numeric
- * products: each conversion and the division round by at most 2^-53, so
- * the result is within 1e-15 of the exact ratio.  NaN where a double
- * cannot hold it that closely (out of its normal range).
+ * log10 of a positive numeric from its first 17 significant digits and its
+ * decimal exponent, whatever its magnitude (a double could not hold
+ * 10^400): off by less than 5e-11 even at numeric's largest exponents, so
+ * two ratios whose logarithms differ by more than 1e-9 are ordered right.
  */
 static double
-approximate_lambda(Numeric limit, Numeric weight)
+approximate_log10(Numeric value)
 {
-	double		l,
-				w,
-				lambda;
+	char	   *text = numeric_to_text(value);
+	bool		after_point = false,
+				started = false;
+	int			integer_digits = 0,
+				leading_zeros = 0,
+				taken = 0;
+	double		mantissa = 0,		/* 0.d1d2...d17 */
+				unit = 0.1;
 
+	for (const char *c = text; *c != '\0'; c++)
+	{
+		if (*c == '.')
+			after_point = true;
+		else if (!isdigit((unsigned char) *c))
+			continue;
+		else if (!started && *c == '0')
+			leading_zeros += after_point;
+		else
+		{
+			started = true;
+			integer_digits += !after_point;
+			if (taken++ < 17)
+			{
+				mantissa += (*c - '0') * unit;
+				unit /= 10;
+			}
+		}
+	}
+	pfree(text);
+	/* value = mantissa * 10^(integer digits, or minus the zeros after the point) */
+	return log10(mantissa) + (integer_digits > 0 ? integer_digits : -leading_zeros);
+}
+
+/* log10(limit / weight), to order most events without numeric products */
+static double
+approximate_log_lambda(Numeric limit, Numeric weight)
+{
 	if (numeric_compare(limit, numeric_zero()) == 0)
-		return 0.0;
-	l = approximate(limit);
-	w = approximate(weight);
-	lambda = l / w;
-	if (!(l >= 1e-290 && l <= 1e290 && w >= 1e-290 && w <= 1e290 &&
-		  lambda >= 1e-290 && lambda <= 1e290))
-		return get_float8_nan();
-	return lambda;
+		return -INFINITY;
+	return approximate_log10(limit) - approximate_log10(weight);
 }
 
 /*
@@ -356,17 +377,16 @@ compare_events(const void *a, const void *b)
 {
 	const SplitEvent *x = a;
 	const SplitEvent *y = b;
-	int			c = 0;
+	int			c;
 
 	CHECK_FOR_INTERRUPTS();
-	if (!isnan(x->lambda) && !isnan(y->lambda))
-	{
-		if (x->lambda > y->lambda * (1 + 1e-12))
-			c = 1;
-		else if (y->lambda > x->lambda * (1 + 1e-12))
-			c = -1;
-	}
-	if (c == 0)
+	if (x->log_lambda > y->log_lambda + 1e-9)
+		c = 1;
+	else if (y->log_lambda > x->log_lambda + 1e-9)
+		c = -1;
+	else if (x->log_lambda == -INFINITY && y->log_lambda == -INFINITY)
+		c = 0;					/* both limits are 0 */
+	else
 		c = compare_products(event_limit(x), y->member->weight, event_limit(y), x->member->weight);
 	if (c != 0)
 		return c;
@@ -426,13 +446,13 @@ water_fill(SplitMember *members, int n, Numeric pool_units, Numeric lower_total,
 			continue;
 		events[nevents].member = m;
 		events[nevents].upper = false;
-		events[nevents].lambda = approximate_lambda(m->lower, m->weight);
+		events[nevents].log_lambda = approximate_log_lambda(m->lower, m->weight);
 		nevents++;
 		if (m->upper != NULL)
 		{
 			events[nevents].member = m;
 			events[nevents].upper = true;
-			events[nevents].lambda = approximate_lambda(m->upper, m->weight);
+			events[nevents].log_lambda = approximate_log_lambda(m->upper, m->weight);
 			nevents++;
 		}
 	}
