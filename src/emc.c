@@ -441,6 +441,7 @@ water_fill(SplitMember *members, int n, Numeric pool_units, Numeric lower_total,
 	{
 		SplitMember *m = &members[i];
 
+		CHECK_FOR_INTERRUPTS();
 		m->state = MEMBER_AT_LOWER;
 		if (numeric_compare(m->weight, numeric_zero()) <= 0)
 			continue;
@@ -608,7 +609,10 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 		Numeric		leftover = remaining;
 
 		for (int f = 0; f < nfree; f++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			free_weight = numeric_plus(free_weight, free_members[f]->weight);
+		}
 		for (int f = 0; f < nfree; f++)
 		{
 			SplitMember *m = free_members[f];
@@ -622,12 +626,16 @@ split_pool(Numeric pool, int n, Numeric *weights, Numeric *lower, Numeric *upper
 		qsort(free_members, nfree, sizeof(SplitMember *), compare_remainders);
 		for (int f = 0; f < nfree && numeric_compare(leftover, numeric_zero()) > 0; f++)
 		{
+			CHECK_FOR_INTERRUPTS();
 			free_members[f]->units = numeric_plus(free_members[f]->units, int64_to_numeric(1));
 			leftover = numeric_minus(leftover, int64_to_numeric(1));
 		}
 	}
 	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		shares[i] = from_units(members[i].units, minor_unit, scale);
+	}
 }
 
 static char *
