@@ -9,12 +9,26 @@
 # Passes when the backend survives every call (a crash would end the
 # session) and every refusal is a proper error: no internal error (XX000)
 # and no error without a hint.  Prints the inputs tried and the outcomes.
+#
+# Then a budget phase, in a backend of its own: WWVA_FUZZ_BUDGET_CALLS
+# (default 200) valid inputs shaped to grow memory and loops (stored
+# states naming periods up to 1,000,000 for up to 16 MEs, unions of up to
+# 50 of them, per-group counts at period 1,000,000 in up to 50 groups,
+# calendars of up to 36,600 periods and 1,000 MEs, lifetime counting with
+# K up to 1000, EMC splits fixing one member per round for up to 1500
+# rounds; test/hostile/inputs.sql).  Each call must end in the time budget
+# (2 s) and the backend's peak memory (VmHWM) stay within the memory
+# budget (256 MB); 0.5.0 took up to 2.5 GB and 25 s on such calls.
 #   WWVA_FUZZ_CALLS (default 30000), WWVA_FUZZ_SEED (default 0.42)
 set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 db=wwva_fuzz
 calls=${WWVA_FUZZ_CALLS:-30000}
+budget_calls=${WWVA_FUZZ_BUDGET_CALLS:-200}
 seed=${WWVA_FUZZ_SEED:-0.42}
+time_budget=2           # seconds per call
+memory_budget=256       # MB, the backend's peak resident memory
 trap '"$PG_BIN/dropdb" --if-exists "$db" >/dev/null 2>&1 || true' EXIT
 
 "$PG_BIN/dropdb" --if-exists "$db" >/dev/null 2>&1
@@ -276,3 +290,100 @@ if grep -q '^BAD ' <<<"$out"; then
     exit 1
 fi
 "$PG_BIN/psql" -X -q -At -d "$db" -c "SELECT 'ok: backend alive after the fuzzing'"
+
+# --- the budget phase: inputs that grow memory and loops ---------------------
+"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$ROOT/test/hostile/inputs.sql"
+out=$("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -v calls="$budget_calls" -v seed="$seed" \
+      -v time_budget="$time_budget" -v memory_budget="$memory_budget" -d "$db" <<'SQL'
+SET client_min_messages = warning;
+SELECT setseed(:seed);
+-- per-group states live side by side in a hash aggregate
+SET enable_sort = off;
+
+CREATE FUNCTION pick_int(low int, high int) RETURNS int LANGUAGE sql AS
+$$ SELECT low + floor(random() * (high - low + 1))::int $$;
+CREATE FUNCTION far_period(nperiods int) RETURNS int LANGUAGE sql AS
+$$ SELECT (ARRAY[nperiods, 1000, 500000, 1000000])[pick_int(1, 4)] $$;
+
+-- n daily periods from 2000-01-01 and m MEs, one transaction each in the last period
+CREATE FUNCTION wide_calendar(n int, m int) RETURNS wwva.calendar LANGUAGE sql AS $$
+SELECT wwva.make_calendar((SELECT array_agg('m' || i) FROM generate_series(1, m) i),
+                          array_fill('UTC'::text, ARRAY[m]), array_fill(1, ARRAY[m]), array_fill(2, ARRAY[m]),
+                          (SELECT array_agg(DATE '2000-01-01' + d ORDER BY d) FROM generate_series(0, n - 1) d),
+                          (SELECT array_agg(DATE '2000-01-01' + d + 1 ORDER BY d) FROM generate_series(0, n - 1) d))
+$$;
+
+CREATE FUNCTION budget_call() RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+    entry int := floor(random() * 9)::int;
+    nmes int := pick_int(1, 16);
+    nperiods int := pick_int(1, 50);
+    n int := pick_int(2, 1500);
+    q text;
+    name text;
+    started timestamptz;
+BEGIN
+    CASE entry
+    WHEN 0 THEN name := 'user_resource_state_counts of far periods';
+        q := format('SELECT wwva.user_resource_state_counts(hostile_user_state(%s, %s, %s))',
+                    nmes, nperiods, far_period(nperiods));
+    WHEN 1 THEN name := 'user_resource_state_pairs of far periods';
+        q := format('SELECT count(*) FROM wwva.user_resource_state_pairs(hostile_user_state(%s, %s, %s))',
+                    nmes, nperiods, far_period(nperiods));
+    WHEN 2 THEN name := 'user_resource_state of states at far periods';
+        q := format('SELECT length(wwva.user_resource_state(hostile_user_state(%s, 1, 1000000 - i %% 3))) FROM generate_series(1, %s) i',
+                    pick_int(1, 4), pick_int(1, 50));
+    WHEN 3 THEN name := 'user_resource_counts per group at far periods';
+        q := format('SELECT sum(cardinality(c)) FROM (SELECT wwva.user_resource_counts(g::bigint, ''transaction'', %s, 1, 2) AS c FROM generate_series(1, %s) g GROUP BY g) s',
+                    (ARRAY[1000, 500000, 1000000])[pick_int(1, 3)], pick_int(1, 50));
+    WHEN 4 THEN name := 'user_resource_state_counts of a lifetime window';
+        q := format('SELECT wwva.user_resource_state_counts(lifetime_state(%s, %s, %s))',
+                    pick_int(1, 300), pick_int(1, 200), pick_int(1, 1000));
+    WHEN 5 THEN name := 'allocate, one capped per round';
+        q := format('SELECT wwva.allocate(c.pool, c.weights, NULL, c.uppers, 0) FROM capped_chain(%s) c', n);
+    WHEN 6 THEN name := 'split, one capped per round';
+        q := format('SELECT wwva.split(i::text, w, NULL, u, c.pool, 0) FROM capped_chain(%s) c, unnest(c.weights, c.uppers) WITH ORDINALITY m(w, u, i)', n);
+    WHEN 7 THEN name := 'user_resource_counts per ME, a wide calendar';
+        q := format($q$SELECT wwva.user_resource_counts('m' || i, 1::bigint, 'transaction', TIMESTAMPTZ '2000-01-01 12:00+00' + (%1$s - 1) * interval '1 day', c) IS NULL
+                         FROM (SELECT wide_calendar(%1$s, %2$s) AS c) cal, generate_series(1, %2$s) i$q$,
+                    pick_int(1, 36600), pick_int(1, 1000));
+    ELSE name := 'ledger_totals per ME, a wide calendar';
+        q := format($q$SELECT wwva.ledger_totals('m' || i, DATE '2000-01-01' + %1$s - 1, 'hardware', 'revenue', NULL, 1, c) IS NULL
+                         FROM (SELECT wide_calendar(%1$s, %2$s) AS c) cal, generate_series(1, %2$s) i$q$,
+                    pick_int(1, 36600), pick_int(1, 1000));
+    END CASE;
+    started := clock_timestamp();
+    BEGIN
+        EXECUTE q;
+        RETURN ARRAY[name, 'ok', extract(epoch FROM clock_timestamp() - started)::text, q, NULL];
+    EXCEPTION WHEN OTHERS THEN
+        RETURN ARRAY[name, SQLSTATE, extract(epoch FROM clock_timestamp() - started)::text, q, SQLERRM];
+    END;
+END $$;
+
+CREATE TEMP TABLE budget AS
+SELECT r[1] AS entry, r[2] AS outcome, r[3]::float8 AS seconds, r[4] AS query, r[5] AS message
+  FROM (SELECT budget_call() AS r FROM generate_series(1, :calls) i) c;
+-- the peak of this backend, which ran nothing else; NULL where /proc is not there
+CREATE TEMP TABLE peak AS
+SELECT (regexp_match(pg_read_file('/proc/self/status', 0, 100000, true), 'VmHWM:\s*(\d+) kB'))[1]::float8 / 1024 AS mb;
+
+SELECT format('budget: %s calls over %s entry points, %s ok; slowest %s s (budget %s s); peak backend memory %s (budget %s MB)',
+              count(*), count(DISTINCT entry), count(*) FILTER (WHERE outcome = 'ok'), round(max(seconds)::numeric, 2),
+              :time_budget, coalesce(round((SELECT mb FROM peak)::numeric) || ' MB', 'not measured (no /proc)'), :memory_budget)
+  FROM budget;
+SELECT format('  %s: slowest %s s', entry, round(max(seconds)::numeric, 3)) FROM budget GROUP BY entry ORDER BY entry;
+SELECT format('BAD %s %s in %s s (%s): %s', entry, outcome, round(seconds::numeric, 2), message, query) FROM budget
+ WHERE outcome <> 'ok' OR seconds > :time_budget
+ ORDER BY seconds DESC LIMIT 20;
+SELECT format('BAD peak backend memory %s MB is over the budget of %s MB', round(mb::numeric), :memory_budget)
+  FROM peak WHERE mb > :memory_budget;
+SQL
+) || { echo "FAIL: the budget session ended abnormally (a crash ends it):" >&2; echo "$out" >&2; exit 1; }
+
+echo "$out" | sed 's/^/  /'
+if grep -q '^BAD ' <<<"$out"; then
+    echo "FAIL: a call over its time budget, a refused valid input, or memory over budget (BAD lines above)" >&2
+    exit 1
+fi
+echo "ok: every budget call within ${time_budget} s, the backend within ${memory_budget} MB"
