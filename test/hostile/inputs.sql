@@ -85,3 +85,17 @@ SELECT 10::numeric ^ (digits + 6),
        array_agg(((i::bigint * 104729) % 99991 + 1)::numeric * 10::numeric ^ (digits - 5) ORDER BY i)
   FROM generate_series(1, n) i
 $$;
+
+-- hostile_ledger_state(nmes, nperiods, last_period): a partial state of
+-- wwva.ledger_totals (what its deserializer reads) of nmes MEs, each with
+-- the nperiods periods ending at last_period, all six sums 0: 0.5.0 gave
+-- each ME 8 bytes per period number up to the largest.
+CREATE FUNCTION hostile_ledger_state(nmes int, nperiods int, last_period int)
+RETURNS bytea LANGUAGE sql AS $$
+SELECT '\x57564c32'::bytea || int4send(nmes) ||
+       coalesce(string_agg(int4send(4) || convert_to(lpad(i::text, 4, '0'), 'UTF8') || int4send(nperiods) ||
+                           (SELECT coalesce(string_agg(int4send(p) || '\x300030003000300030003000'::bytea, ''::bytea ORDER BY p), ''::bytea)
+                              FROM generate_series(last_period - nperiods + 1, last_period) p),
+                           ''::bytea ORDER BY i), ''::bytea)
+  FROM generate_series(1, nmes) i
+$$;

@@ -8,6 +8,13 @@
 # re-serialized and read back, in its own subtransaction.  Passes when the
 # backend survives them all, every refusal is an error with a hint, and the
 # untouched states are accepted.
+#
+# Then a budget phase, in a backend of its own: WWVA_FUZZ_STATE_BUDGET
+# (default 300) user-count and ledger states of up to 16 MEs naming
+# periods up to 1,000,000 (test/hostile/inputs.sql), as built and mutated,
+# each read the same way.  Each call must end within 2 s and the backend's
+# peak memory (VmHWM) stay within 256 MB: 0.5.0 sized a state by its
+# largest period number (40 and 8 MB per ME at 1,000,000).
 set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -15,6 +22,9 @@ PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 [ -x "$PG_CONFIG" ] || PG_CONFIG=pg_config
 db=wwva_fuzz_states
 mutations=${WWVA_FUZZ_STATES:-10000}
+budget_calls=${WWVA_FUZZ_STATE_BUDGET:-300}
+time_budget=2           # seconds per call
+memory_budget=256       # MB, the backend's peak resident memory
 module_dir="$ROOT/test/fuzz/states"
 
 cleanup() {
@@ -114,3 +124,61 @@ if grep -q '^BAD \|REFUSED' <<<"$out"; then
     exit 1
 fi
 "$PG_BIN/psql" -X -q -At -d "$db" -c "SELECT 'ok: backend alive after the state fuzzing'"
+
+# --- the budget phase: states whose size once grew with their period numbers -
+"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$ROOT/test/hostile/inputs.sql"
+out=$("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -v calls="$budget_calls" \
+      -v time_budget="$time_budget" -v memory_budget="$memory_budget" -d "$db" <<'SQL'
+SET client_min_messages = warning;
+SELECT setseed(0.29);
+
+-- a state of up to 16 MEs with up to 50 periods ending at a far period
+CREATE FUNCTION far_state(aggregate text) RETURNS bytea LANGUAGE plpgsql AS $$
+DECLARE
+    nmes int := random_int(1, 16);
+    nperiods int := random_int(1, 50);
+    last_period int := (ARRAY[nperiods, 1000, 500000, 1000000])[random_int(1, 4)];
+BEGIN
+    IF aggregate = 'ledger_totals' THEN
+        RETURN hostile_ledger_state(nmes, nperiods, last_period);
+    END IF;
+    RETURN hostile_user_state(nmes, nperiods, last_period);
+END $$;
+
+CREATE FUNCTION timed_state(aggregate text, state bytea) RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    r text[] := try_state(aggregate, state);
+BEGIN
+    RETURN r || extract(epoch FROM clock_timestamp() - started)::text;
+END $$;
+
+CREATE TEMP TABLE budget AS
+SELECT a AS aggregate, r[1] AS outcome, r[2] AS hint, r[3] AS message, r[4]::float8 AS seconds, mutated
+  FROM (SELECT a, i % 2 = 1 AS mutated,
+               timed_state(a, CASE WHEN i % 2 = 1 THEN mutate(far_state(a)) ELSE far_state(a) END) AS r
+          FROM unnest(ARRAY['user_resource_counts', 'ledger_totals']) a, generate_series(1, :calls / 2) i) c;
+-- the peak of this backend, which ran nothing else; NULL where /proc is not there
+CREATE TEMP TABLE peak AS
+SELECT (regexp_match(pg_read_file('/proc/self/status', 0, 100000, true), 'VmHWM:\s*(\d+) kB'))[1]::float8 / 1024 AS mb;
+
+SELECT format('budget: %s far states over %s aggregates: %s accepted, %s refused; slowest %s s (budget %s s); peak backend memory %s (budget %s MB)',
+              count(*), count(DISTINCT aggregate), count(*) FILTER (WHERE outcome = 'accepted'),
+              count(*) FILTER (WHERE outcome <> 'accepted'), round(max(seconds)::numeric, 2), :time_budget,
+              coalesce(round((SELECT mb FROM peak)::numeric) || ' MB', 'not measured (no /proc)'), :memory_budget)
+  FROM budget;
+SELECT format('BAD %s %s in %s s: %s', aggregate, outcome, round(seconds::numeric, 2), message) FROM budget
+ WHERE seconds > :time_budget OR outcome = 'XX000' OR (outcome <> 'accepted' AND hint IS NULL)
+    OR (NOT mutated AND outcome <> 'accepted')
+ ORDER BY seconds DESC LIMIT 20;
+SELECT format('BAD peak backend memory %s MB is over the budget of %s MB', round(mb::numeric), :memory_budget)
+  FROM peak WHERE mb > :memory_budget;
+SQL
+) || { echo "FAIL: the budget session ended abnormally (a crash ends it):" >&2; echo "$out" >&2; exit 1; }
+
+echo "$out" | sed 's/^/  /'
+if grep -q '^BAD ' <<<"$out"; then
+    echo "FAIL: a state over its time budget, a refused valid state, or memory over budget (BAD lines above)" >&2
+    exit 1
+fi
+echo "ok: every far state read within ${time_budget} s, the backend within ${memory_budget} MB"
