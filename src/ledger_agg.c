@@ -18,7 +18,7 @@
  *
  * Period numbers run from 1 to MAX_PERIOD_NO (1,000,000), and an ME keeps
  * only the periods it has postings in (a PeriodMap): a state read back
- * takes memory for the periods its bytes hold (about 250 bytes each),
+ * takes memory for the periods its bytes hold (about 230 bytes each),
  * never for the largest period number.  The readers' loops check for
  * interrupts.
  *-------------------------------------------------------------------------
@@ -412,7 +412,11 @@ wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 		present = read_int32(&buf, "truncated ME");
 		if (present < 0 || present > MAX_PERIOD_NO)
 			corrupt_ledger_state(buf.len, "bad period count");
+		/* a period takes at least 16 bytes: room for them costs what their bytes do */
+		if ((int64) present * 16 > buf.len - buf.cursor)
+			corrupt_ledger_state(buf.len, "truncated period");
 		ledger_me_init(me, id, id_len, aggcontext);
+		period_map_reserve(&me->periods, present);
 		if (i > 0 && compare_ledger_me(&state->mes[i - 1], me) >= 0)
 			corrupt_ledger_state(buf.len, "MEs out of order");
 		for (int32 k = 0; k < present; k++)

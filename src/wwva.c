@@ -141,15 +141,24 @@ period_map_find(PeriodMap *map, int32 period_no)
 	}
 }
 
-static void
-entries_reserve(PeriodMap *map)
+/* Room for count entries in all. */
+void
+period_map_reserve(PeriodMap *map, int32 count)
 {
-	if (map->count < map->capacity)
+	if (count <= map->capacity)
 		return;
-	map->capacity = Max(8, map->capacity * 2);
+	map->capacity = count;
 	map->entries = map->entries == NULL ?
 		MemoryContextAlloc(map->context, sizeof(PeriodEntry) * map->capacity) :
 		repalloc(map->entries, sizeof(PeriodEntry) * map->capacity);
+}
+
+/* Room for one more entry, doubling. */
+static void
+entries_reserve(PeriodMap *map)
+{
+	if (map->count == map->capacity)
+		period_map_reserve(map, Max(8, map->capacity * 2));
 }
 
 /* The period's value, or NULL when the period is not in the map. */

@@ -201,6 +201,7 @@ typedef struct PeriodMap
 extern void period_map_init(PeriodMap *map, MemoryContext context);
 extern void *period_map_get(PeriodMap *map, int32 period_no);
 extern void **period_map_slot(PeriodMap *map, int32 period_no);
+extern void period_map_reserve(PeriodMap *map, int32 count);
 extern void period_map_append(PeriodMap *map, int32 period_no, void *value);
 extern void period_map_sort(PeriodMap *map);
 extern void period_map_free(PeriodMap *map);
