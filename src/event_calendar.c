@@ -20,8 +20,10 @@
  */
 #include "wwva.h"
 
+#include "access/detoast.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "common/pg_prng.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -523,6 +525,7 @@ calendar_parse(bytea *value, MemoryContext context)
 	if (buf.cursor != buf.len)
 		malformed_calendar("trailing bytes");
 	/* an open-addressing index from ME id to position, at most half full */
+	calendar->id_seed = pg_prng_uint64(&pg_global_prng_state);
 	calendar->index_mask = 1;
 	while (calendar->index_mask < (uint32) calendar->nmes * 2)
 		calendar->index_mask <<= 1;
@@ -533,7 +536,9 @@ calendar_parse(bytea *value, MemoryContext context)
 	{
 		uint32		slot;
 
-		calendar->mes[i].me_id_hash = me_id_hash(calendar->mes[i].me_id, calendar->mes[i].me_id_len);
+		CHECK_FOR_INTERRUPTS();
+		calendar->mes[i].me_id_hash = me_id_hash(calendar->mes[i].me_id, calendar->mes[i].me_id_len,
+												 calendar->id_seed);
 		slot = calendar->mes[i].me_id_hash & calendar->index_mask;
 
 		while (calendar->index[slot] >= 0)
@@ -557,20 +562,25 @@ calendar_parse(bytea *value, MemoryContext context)
 
 /*
  * The parsed calendar for this value, cached at the call site: a value
- * with the same size and hash as the last one is the same calendar.
+ * with the same size and hash as the last one is the same calendar.  Only
+ * those are read on every row, not the whole value: detoasting a large
+ * calendar per row cost as much as the value was long.
  */
 Calendar *
 calendar_for_call(FunctionCallInfo fcinfo, Datum value)
 {
 	Calendar   *cached = (Calendar *) fcinfo->flinfo->fn_extra;
-	bytea	   *calendar_value = DatumGetByteaPP(value);
+	Size		size = toast_raw_datum_size(value) - VARHDRSZ;
+	bytea	   *header;
+	bytea	   *calendar_value;
 	Calendar   *calendar;
 
-	if (VARSIZE_ANY_EXHDR(calendar_value) < CALENDAR_HEADER)
+	if (size < CALENDAR_HEADER)
 		malformed_calendar("bad header");
-	if (cached != NULL && cached->size == (int) VARSIZE_ANY_EXHDR(calendar_value) &&
-		cached->hash == stored_hash(calendar_value))
+	header = DatumGetByteaPSlice(value, 0, CALENDAR_HEADER);
+	if (cached != NULL && cached->size == (int) size && cached->hash == stored_hash(header))
 		return cached;
+	calendar_value = DatumGetByteaPP(value);
 	calendar = calendar_parse(calendar_value,
 							  AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "wwva calendar",
 													ALLOCSET_SMALL_SIZES));

@@ -19,9 +19,10 @@
  * the array in one sequential pass: with ids in random order, that is far
  * cheaper than a hash table whose every insert misses the cache once the
  * sets outgrow it.  The buffer holds at most a quarter of the array (or 256
- * events), so a user costs at most 20 bytes.  Partial states travel sorted,
- * so combining them is a linear merge too, and counting lifetime users is
- * a merge join over the window of periods.
+ * events, growing from 8 with a pair's first events), so a user costs at
+ * most 20 bytes and a pair with few events little more than they take.
+ * Partial states travel sorted, so combining them is a linear merge too,
+ * and counting lifetime users is a merge join over the window of periods.
  *
  * Period numbers run from 1 to MAX_PERIOD_NO (1,000,000); a number outside
  * is an error with a hint.  An ME keeps only the periods it has (a
@@ -65,6 +66,7 @@ PG_FUNCTION_INFO_V1(wwva_user_state_pairs);
 
 #define USER_STATE_MAGIC 0x57565532	/* "WVU2" */
 #define MAX_PERIOD_NO	1000000
+#define FIRST_BUFFER	8
 #define MIN_BUFFER		256
 #define MAX_SET_USERS	((uint32) (MaxAllocHugeSize / sizeof(UserEntry) / 2))
 
@@ -186,8 +188,14 @@ user_set_add(UserSet *set, UserState *state, uint64 key, uint32 transactions, ui
 	{
 		if (set->buffer == NULL)
 		{
-			set->buffer_size = MIN_BUFFER;
-			set->buffer = MemoryContextAlloc(state->context, sizeof(UserEntry) * MIN_BUFFER);
+			set->buffer_size = FIRST_BUFFER;
+			set->buffer = MemoryContextAlloc(state->context, sizeof(UserEntry) * FIRST_BUFFER);
+		}
+		else if (set->buffer_size < MIN_BUFFER)
+		{
+			/* grown with the first events, so that a pair of few events stays small */
+			set->buffer_size *= 2;
+			set->buffer = repalloc(set->buffer, sizeof(UserEntry) * set->buffer_size);
 		}
 		else
 			user_set_flush(set, state);

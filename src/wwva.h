@@ -67,7 +67,7 @@ typedef struct CalendarMe
 {
 	const char *me_id;			/* not NUL-terminated */
 	int			me_id_len;
-	uint32		me_id_hash;		/* me_id_hash(me_id, me_id_len) */
+	uint32		me_id_hash;		/* me_id_hash(me_id, me_id_len, the calendar's id_seed) */
 	const char *timezone;
 	int			timezone_len;
 	int32		min_transactions;
@@ -93,6 +93,7 @@ typedef struct Calendar
 	CalendarMe *mes;			/* sorted by me_id, bytewise */
 	int		   *index;			/* hash of me_id -> position in mes, -1 empty */
 	uint32		index_mask;
+	uint64		id_seed;		/* random per parse, so no ids can be made to collide */
 } Calendar;
 
 extern Calendar *calendar_for_call(FunctionCallInfo fcinfo, Datum value);
@@ -104,16 +105,23 @@ extern int	compare_me_ids(const char *a, int alen, const char *b, int blen);
 
 /*
  * Finding an ME by id runs once per row, and ids are short: an inline hash
- * and byte loop instead of library calls.
+ * and byte loop instead of library calls.  It starts from a secret seed
+ * and ends in splitmix64's finaliser, so that ids chosen to fill one run
+ * of the index (which made every lookup a scan of the run) collide only
+ * by chance.
  */
 static inline uint32
-me_id_hash(const char *id, int len)
+me_id_hash(const char *id, int len, uint64 seed)
 {
-	uint64		h = UINT64CONST(0x9E3779B97F4A7C15) ^ (uint64) len;
+	uint64		h = UINT64CONST(0x9E3779B97F4A7C15) ^ seed ^ (uint64) len;
 
 	for (int i = 0; i < len; i++)
 		h = (h ^ (unsigned char) id[i]) * UINT64CONST(0x100000001B3);
-	return (uint32) (h ^ (h >> 32));
+	h ^= h >> 30;
+	h *= UINT64CONST(0xbf58476d1ce4e5b9);
+	h ^= h >> 27;
+	h *= UINT64CONST(0x94d049bb133111eb);
+	return (uint32) (h ^ (h >> 31));
 }
 
 static inline bool
@@ -131,7 +139,7 @@ me_id_equals(const CalendarMe *me, uint32 hash, const char *id, int len)
 static inline int
 calendar_me_index(const Calendar *calendar, const char *id, int len, int *last)
 {
-	uint32		hash = me_id_hash(id, len);
+	uint32		hash = me_id_hash(id, len, calendar->id_seed);
 	uint32		slot;
 
 	if (*last < calendar->nmes && me_id_equals(&calendar->mes[*last], hash, id, len))

@@ -14,7 +14,8 @@
 # (default 200) valid inputs shaped to grow memory and loops (stored
 # states naming periods up to 1,000,000 for up to 16 MEs, unions of up to
 # 50 of them, per-group counts at period 1,000,000 in up to 50 groups,
-# calendars of up to 36,600 periods and 1,000 MEs, lifetime counting with
+# calendars of up to 36,600 periods and 1,000 MEs, a stored (toasted)
+# calendar of 30,000 MEs read for up to 50,000 rows, lifetime counting with
 # K up to 1000, EMC splits fixing one member per round for up to 1500
 # rounds; test/hostile/inputs.sql).  Each call must end in the time budget
 # (2 s) and the backend's peak memory (VmHWM) stay within the memory
@@ -313,9 +314,12 @@ SELECT wwva.make_calendar((SELECT array_agg('m' || i) FROM generate_series(1, m)
                           (SELECT array_agg(DATE '2000-01-01' + d + 1 ORDER BY d) FROM generate_series(0, n - 1) d))
 $$;
 
+-- stored, so that every row gets it toasted: 0.5.0 detoasted it per row
+CREATE TABLE stored_calendar AS SELECT wide_calendar(366, 30000) AS c;
+
 CREATE FUNCTION budget_call() RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
-    entry int := floor(random() * 9)::int;
+    entry int := floor(random() * 11)::int;
     nmes int := pick_int(1, 16);
     nperiods int := pick_int(1, 50);
     n int := pick_int(2, 1500);
@@ -347,6 +351,14 @@ BEGIN
         q := format($q$SELECT wwva.user_resource_counts('m' || i, 1::bigint, 'transaction', TIMESTAMPTZ '2000-01-01 12:00+00' + (%1$s - 1) * interval '1 day', c) IS NULL
                          FROM (SELECT wide_calendar(%1$s, %2$s) AS c) cal, generate_series(1, %2$s) i$q$,
                     pick_int(1, 36600), pick_int(1, 1000));
+    WHEN 8 THEN name := 'event_period, a stored calendar of 30,000 MEs';
+        q := format($q$SELECT count(wwva.event_period('m' || i, TIMESTAMPTZ '2000-06-01 12:00+00', (SELECT c FROM stored_calendar)))
+                         FROM generate_series(1, %s) i$q$, pick_int(1, 30000));
+    WHEN 9 THEN name := 'user_resource_counts per ME, a stored calendar, pairs of one event';
+        q := format($q$SELECT wwva.user_resource_counts('m' || (i %% 30000 + 1), i::bigint, 'transaction',
+                                                     TIMESTAMPTZ '2000-06-01 12:00+00' + (i / 30000) * interval '1 day',
+                                                     (SELECT c FROM stored_calendar)) IS NULL
+                         FROM generate_series(1, %s) i$q$, pick_int(1, 50000));
     ELSE name := 'ledger_totals per ME, a wide calendar';
         q := format($q$SELECT wwva.ledger_totals('m' || i, DATE '2000-01-01' + %1$s - 1, 'hardware', 'revenue', NULL, 1, c) IS NULL
                          FROM (SELECT wide_calendar(%1$s, %2$s) AS c) cal, generate_series(1, %2$s) i$q$,
