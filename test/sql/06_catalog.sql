@@ -46,7 +46,7 @@ SELECT p.oid::regprocedure AS security_definer,
   FROM pg_proc p, pg_extension e
  WHERE e.extname = 'wwva'
    AND p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND p.prosecdef
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 SELECT p.oid::regprocedure AS plpgsql_without_search_path
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND l.lanname = 'plpgsql'
@@ -62,7 +62,7 @@ SELECT CASE WHEN p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype) 
    AND (p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype)
         OR EXISTS (SELECT FROM pg_aggregate a
                     WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn)))
- GROUP BY 1 ORDER BY 1::text;
+ GROUP BY 1 ORDER BY 1;
 SELECT p.oid::regprocedure AS other_function_public_may_not_execute
   FROM pg_proc p
  WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace)
@@ -76,7 +76,7 @@ SELECT n.nspname, n.nspacl FROM pg_namespace n WHERE n.nspname = 'wwva_internal'
 SELECT c.oid::regclass AS internal_relation, c.relkind, c.relacl
   FROM pg_class c
  WHERE c.relnamespace = 'wwva_internal'::regnamespace AND c.relkind IN ('r', 'S', 'v')
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 
 -- row-level security the extension itself enables: the materialized
 -- statement (policy me_visible) and the ledgers' partitions (no policy:
@@ -86,7 +86,7 @@ SELECT c.oid::regclass AS row_security_on, c.relforcerowsecurity,
           FROM pg_policy pol WHERE pol.polrelid = c.oid) AS policies
   FROM pg_class c
  WHERE c.relnamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace) AND c.relrowsecurity
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 SELECT evtname, evtevent, evtfoid::regproc, evttags FROM pg_event_trigger WHERE evtname LIKE 'wwva%';
 
 -- the aggregates are parallel safe and have combine, serialize, deserialize
