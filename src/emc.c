@@ -14,8 +14,10 @@
  *	  Those points are sorted once and walked in order, keeping the sum's
  *	  constant part (the limits of the members held at one) and slope (the
  *	  weights of the free members), until the sum reaches the pool; then
- *	  lambda = remaining / free weight exactly.  All comparisons are exact
- *	  cross products.  O(n log n) numeric operations and O(n) memory for n
+ *	  lambda = remaining / free weight exactly.  The order of the points
+ *	  is exact: a logarithm (a double, never a share) orders two points
+ *	  only when it is far beyond its error from a tie, and exact cross
+ *	  products decide the rest; every amount is numeric.  O(n log n) numeric operations and O(n) memory for n
  *	  members, where fixing the violators round after round (what 0.5.0
  *	  did, with the same results) took up to n rounds of O(n) each.
  * 2. Largest remainder: free members get the floor of their exact share;
