@@ -1,5 +1,6 @@
 -- ===========================================================================
--- Run last by every install and upgrade script.
+-- Run last by the install script (a hand-written upgrade that adds a view
+-- sets its options itself).
 -- ===========================================================================
 
 -- ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 -- ===========================================================================
--- What the two large tables and their columns hold.  Shared by the install
--- script and the upgrade that made the tables partitioned (0.5.0), so both
--- describe the partitioned parents the same way.
+-- What the two large tables and their columns hold (on the partitioned
+-- parents since 0.5.0; the frozen 0.4.0 -> 0.5.0 upgrade carries a copy).
 -- ===========================================================================
 
 COMMENT ON TABLE @extschema@.ledger IS
