@@ -21,7 +21,9 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 
-PG_BIN=/usr/lib/postgresql/15/bin
+# PG_BIN may point at another PostgreSQL 15 installation (a relocated copy,
+# say, so that two checkouts can be tested side by side).
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_CONFIG="$PG_BIN/pg_config"
 
 WWVA_PACKAGES=(
