@@ -14,14 +14,16 @@ OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/mon
 SQL_SOURCES = sql/internal.sql sql/ledgers.sql sql/ledger_comments.sql sql/functions.sql sql/calendar.sql sql/scale_out.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
-       sql/section5_marginal_income.sql sql/statement.sql sql/emc.sql \
+       sql/section5_marginal_income.sql sql/statement_lines.sql sql/statement.sql sql/emc.sql \
        sql/materialize.sql sql/ledger_capture.sql sql/required_keys.sql sql/security.sql sql/finish.sql
 
-# Released versions' scripts are committed files: the install script of
-# each release, frozen, and a hand-written upgrade script from every
-# release to the next.  Only the current version's install script is built.
+# Released versions' scripts are committed files in sql/releases: the
+# install script of the oldest supported release, frozen, and a hand-written
+# upgrade script from every release to the next (PostgreSQL reaches any
+# version through that chain).  Only the current version's install script
+# is built, from the sources above.
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+DATA = $(wildcard sql/releases/$(EXTENSION)--*.sql)
 
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 # pg_regress reads test/sql/*.sql and test/expected/*.out; test/expected links

@@ -267,21 +267,7 @@ COMMENT ON COLUMN @extschema@.profit_figures.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.profit_figures.period_id IS 'Period.';
 COMMENT ON COLUMN @extschema@.profit_figures.period_no IS 'Period position.';
 COMMENT ON COLUMN @extschema@.profit_figures.currency IS 'Currency unit of the ME''s amounts.';
-COMMENT ON COLUMN @extschema@.profit_figures.hardware_revenue IS '3a.';
-COMMENT ON COLUMN @extschema@.profit_figures.ecosystem_revenue IS '3b.';
-COMMENT ON COLUMN @extschema@.profit_figures.total_revenue IS '3c = 3a + 3b.';
-COMMENT ON COLUMN @extschema@.profit_figures.hardware_cost IS '4a.';
-COMMENT ON COLUMN @extschema@.profit_figures.hardware_variable_cost IS 'Variable part of 4a.';
-COMMENT ON COLUMN @extschema@.profit_figures.ecosystem_cost IS '4b.';
-COMMENT ON COLUMN @extschema@.profit_figures.ecosystem_variable_cost IS 'Variable part of 4b.';
-COMMENT ON COLUMN @extschema@.profit_figures.total_cost IS '4a + 4b.';
-COMMENT ON COLUMN @extschema@.profit_figures.hardware_profit IS '2a = 3a - 4a.';
-COMMENT ON COLUMN @extschema@.profit_figures.ecosystem_profit IS '2b = 3b - 4b.';
-COMMENT ON COLUMN @extschema@.profit_figures.total_profit IS '2c = 2a + 2b.';
-COMMENT ON COLUMN @extschema@.profit_figures.users_share IS '2d: the users'' sharing rule applied; 0 without a rule.';
-COMMENT ON COLUMN @extschema@.profit_figures.investors_share IS '2e: the investors'' sharing rule applied.';
-COMMENT ON COLUMN @extschema@.profit_figures.team_share IS '2f: the team''s sharing rule applied.';
-COMMENT ON COLUMN @extschema@.profit_figures.total_sharing IS '2g = 2d + 2e + 2f.';
+-- The line columns' comments are written from wwva.statement_line (sql/statement.sql).
 
 -- ---------------------------------------------------------------------------
 -- Everything: money, users and the per-active-user lines
@@ -296,27 +282,5 @@ COMMENT ON COLUMN @extschema@.figures.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.figures.period_id IS 'Period.';
 COMMENT ON COLUMN @extschema@.figures.period_no IS 'Period position.';
 COMMENT ON COLUMN @extschema@.figures.currency IS 'Currency unit of the ME''s amounts.';
-COMMENT ON COLUMN @extschema@.figures.interactive_users IS '1a.';
-COMMENT ON COLUMN @extschema@.figures.active_users IS '1b.';
-COMMENT ON COLUMN @extschema@.figures.lifetime_users IS '1c.';
-COMMENT ON COLUMN @extschema@.figures.user_makers IS '1d.';
-COMMENT ON COLUMN @extschema@.figures.hardware_profit IS '2a.';
-COMMENT ON COLUMN @extschema@.figures.ecosystem_profit IS '2b.';
-COMMENT ON COLUMN @extschema@.figures.total_profit IS '2c.';
-COMMENT ON COLUMN @extschema@.figures.users_share IS '2d.';
-COMMENT ON COLUMN @extschema@.figures.investors_share IS '2e.';
-COMMENT ON COLUMN @extschema@.figures.team_share IS '2f.';
-COMMENT ON COLUMN @extschema@.figures.total_sharing IS '2g = 2d + 2e + 2f.';
-COMMENT ON COLUMN @extschema@.figures.hardware_revenue IS '3a.';
-COMMENT ON COLUMN @extschema@.figures.ecosystem_revenue IS '3b.';
-COMMENT ON COLUMN @extschema@.figures.total_revenue IS '3c.';
-COMMENT ON COLUMN @extschema@.figures.hardware_cost IS '4a.';
-COMMENT ON COLUMN @extschema@.figures.hardware_variable_cost IS 'Variable part of 4a.';
-COMMENT ON COLUMN @extschema@.figures.ecosystem_cost IS '4b.';
-COMMENT ON COLUMN @extschema@.figures.ecosystem_variable_cost IS 'Variable part of 4b.';
-COMMENT ON COLUMN @extschema@.figures.total_cost IS '4a + 4b.';
-COMMENT ON COLUMN @extschema@.figures.hardware_marginal_cost IS '4c; NULL at 0 active users.';
-COMMENT ON COLUMN @extschema@.figures.ecosystem_marginal_cost IS '4d; NULL at 0 active users.';
-COMMENT ON COLUMN @extschema@.figures.hardware_marginal_income IS '5a; NULL at 0 active users.';
-COMMENT ON COLUMN @extschema@.figures.ecosystem_marginal_income IS '5b; NULL at 0 active users.';
-COMMENT ON COLUMN @extschema@.figures.total_marginal_income IS '5c = 5a + 5b, computed as one division of the totals; NULL at 0 active users.';
+-- The line columns' comments are written from wwva.statement_line (sql/statement.sql);
+-- the columns after currency are its lines, in line_no order.

@@ -291,20 +291,6 @@ COMMENT ON FUNCTION @extschema@.period_check() IS
 CREATE TRIGGER period_check BEFORE INSERT OR UPDATE ON @extschema@.period
     FOR EACH ROW EXECUTE FUNCTION @extschema@.period_check();
 
-CREATE FUNCTION @extschema@.statement_items() RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT ARRAY['interactive_users', 'active_users', 'lifetime_users', 'user_makers',
-             'hardware_profit', 'ecosystem_profit', 'total_profit',
-             'users_share', 'investors_share', 'team_share', 'total_sharing',
-             'hardware_revenue', 'ecosystem_revenue', 'total_revenue',
-             'hardware_cost', 'hardware_variable_cost', 'ecosystem_cost',
-             'ecosystem_variable_cost', 'total_cost',
-             'hardware_marginal_cost', 'ecosystem_marginal_cost',
-             'hardware_marginal_income', 'ecosystem_marginal_income',
-             'total_marginal_income'] $$;
-COMMENT ON FUNCTION @extschema@.statement_items() IS
-'The item names of wwva.statement, in Table 2 order: the valid values of wwva.target.item.';
-
 CREATE FUNCTION @extschema@.target_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
@@ -339,9 +325,6 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.target_check() IS
 'Trigger: rejects a wwva.target row with an unknown ME, period or item, or a non-finite value.';
-
-ALTER TABLE @extschema@.target ADD CONSTRAINT target_item_known
-    CHECK (item = ANY (@extschema@.statement_items()));
 
 CREATE TRIGGER target_check BEFORE INSERT OR UPDATE ON @extschema@.target
     FOR EACH ROW EXECUTE FUNCTION @extschema@.target_check();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION wwva UPDATE from every released version (0.1.0 to 0.5.0)
+# ALTER EXTENSION wwva UPDATE from every released version (0.1.0 to 0.6.0)
 # gives the same extension as a fresh install of the current version: the
 # same member objects, the same view definitions and options, the same
 # tables (partitioning, constraints, indexes, triggers, identities,
@@ -12,7 +12,10 @@
 # SECURITY DEFINER and pinned settings), and the grants the 0.4.0/0.5.0
 # README asked for on the change traces are gone after the upgrade: the
 # loader can no longer forge a trace, and an analyst granted every table
-# of schema wwva reads no partition directly.
+# of schema wwva reads no partition directly.  Since 0.7.0 only the oldest
+# release's install script is kept: CREATE EXTENSION ... VERSION builds
+# every later release through the chain of upgrade scripts, and every
+# object's comment (columns included) must match too.
 set -euo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -89,6 +92,16 @@ SELECT p.oid::regprocedure || ' ' || md5(CASE WHEN p.prokind = 'a' THEN
  ORDER BY 1"
 }
 
+# Every comment on the extension's objects and their columns (a digest).
+comments() {
+    psql_q -At -d "$1" -c "
+SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid) || ' ' || md5(d.description)
+  FROM pg_description d
+  JOIN pg_depend e ON e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e'
+ WHERE e.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'wwva')
+ ORDER BY 1"
+}
+
 # Who may do what: ACLs (NULL read as the owner's default), row-level
 # security, policies, and how functions run.
 privileges() {
@@ -130,9 +143,10 @@ views "$new" > "$work/new_views.txt"
 tables "$new" > "$work/new_tables.txt"
 privileges "$new" > "$work/new_privileges.txt"
 routines "$new" > "$work/new_routines.txt"
+comments "$new" > "$work/new_comments.txt"
 psql_q -At -d "$new" -c "SELECT * FROM wwva.statement" > "$work/fresh.txt"
 
-for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0; do
+for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0; do
     "$PG_BIN/dropdb" --if-exists "$old"
     "$PG_BIN/createdb" "$old"
     psql_q -d "$old" -c "CREATE EXTENSION wwva VERSION '$from'"
@@ -153,6 +167,12 @@ GRANT SELECT ON ALL TABLES IN SCHEMA wwva TO $analyst;
 GRANT INSERT ON wwva.ledger, wwva.pending_posting, wwva.pending_event, wwva.pending_change TO $loader;
 SQL
         ;;
+    0.6.0)
+        # what the README of 0.6.0 says to grant (section 7)
+        psql_q -d "$old" <<SQL
+GRANT SELECT ON ALL TABLES IN SCHEMA wwva TO $analyst;
+SQL
+        ;;
     esac
     last_id=$(psql_q -At -d "$old" -c "SELECT max(entry_id) FROM wwva.ledger")
     psql_q -d "$old" -c "ALTER EXTENSION wwva UPDATE"
@@ -168,6 +188,8 @@ SQL
 
     routines "$old" > "$work/old_routines.txt"
     diff -u "$work/new_routines.txt" "$work/old_routines.txt" || { echo "FAIL: function definitions differ after the upgrade from $from" >&2; exit 1; }
+    comments "$old" > "$work/old_comments.txt"
+    diff -u "$work/new_comments.txt" "$work/old_comments.txt" || { echo "FAIL: comments differ after the upgrade from $from" >&2; exit 1; }
     tables "$old" > "$work/old_tables.txt"
     diff -u "$work/new_tables.txt" "$work/old_tables.txt" || { echo "FAIL: tables differ after the upgrade from $from" >&2; exit 1; }
     # privileges of the extension's own objects, upgraded without the
@@ -187,7 +209,7 @@ SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
         -c "INSERT INTO wwva_internal.pending_posting (me_id, booked_on, stream, kind, amount) VALUES ('a', '2016-01-10', 'hardware', 'revenue', 1000000)" 2>/dev/null; then
         echo "FAIL: after the upgrade from $from the loader can still write a change trace" >&2; exit 1
     fi
-    if [ "$from" = 0.5.0 ]; then
+    if [ "$from" = 0.5.0 ] || [ "$from" = 0.6.0 ]; then
         # granted every table of wwva, the analyst reads no partition directly
         direct=$(psql_q -At -d "$old" -c "SET ROLE $analyst" -c "SELECT count(*) FROM wwva.ledger_default" -c "SELECT count(*) FROM wwva.user_event_default")
         [ "$direct" = "0
@@ -207,5 +229,5 @@ SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
     # the first refresh of an upgraded database materializes its whole statement
     psql_q -d "$old" -c "SET client_min_messages = warning" -c "SELECT wwva.refresh()" > /dev/null
     psql_q -d "$old" -f "$ROOT/test/refresh/stale_lines.sql" 2> /dev/null
-    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views, $(wc -l < "$work/new_tables.txt") table properties, $(wc -l < "$work/new_privileges.txt") privileges, $(wc -l < "$work/new_routines.txt") function definitions); the grant, RLS policy and ids carry over, and no grant on the traces survives"
+    echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views, $(wc -l < "$work/new_tables.txt") table properties, $(wc -l < "$work/new_privileges.txt") privileges, $(wc -l < "$work/new_routines.txt") function definitions, $(wc -l < "$work/new_comments.txt") comments); the grant, RLS policy and ids carry over, and no grant on the traces survives"
 done
