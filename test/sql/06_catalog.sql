@@ -53,7 +53,8 @@ SELECT p.oid::regprocedure AS plpgsql_without_search_path
    AND NOT EXISTS (SELECT FROM unnest(p.proconfig) s WHERE s LIKE 'search_path=%');
 
 -- functions only PostgreSQL calls (triggers, aggregate support) are
--- executable by no one; every other function by everyone
+-- executable by no one; every other function of schema wwva by everyone,
+-- and no other function of wwva_internal by anyone but the owner
 SELECT CASE WHEN p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype) THEN 'trigger'
             ELSE 'aggregate support' END AS called_by_postgresql_as, count(*) AS functions,
        count(*) FILTER (WHERE has_function_privilege('public', p.oid, 'EXECUTE')) AS public_may_execute
@@ -65,11 +66,16 @@ SELECT CASE WHEN p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype) 
  GROUP BY 1 ORDER BY 1;
 SELECT p.oid::regprocedure AS other_function_public_may_not_execute
   FROM pg_proc p
- WHERE p.pronamespace IN ('wwva'::regnamespace, 'wwva_internal'::regnamespace)
+ WHERE p.pronamespace = 'wwva'::regnamespace
    AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
    AND NOT EXISTS (SELECT FROM pg_aggregate a
                     WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn))
    AND NOT has_function_privilege('public', p.oid, 'EXECUTE');
+SELECT p.oid::regprocedure AS internal_function, has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_execute
+  FROM pg_proc p
+ WHERE p.pronamespace = 'wwva_internal'::regnamespace
+   AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+ ORDER BY 1::text;
 
 -- wwva_internal: no privilege for anyone but the owner
 SELECT n.nspname, n.nspacl FROM pg_namespace n WHERE n.nspname = 'wwva_internal';
