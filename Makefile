@@ -6,16 +6,19 @@ OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/mon
        src/exact_sum.o src/numeric_digits.o src/ledger_agg.o src/user_agg.o \
        src/user_entries.o src/emc.o src/refresh.o
 
-# The install script is assembled from one source per WWVA section, in
-# dependency order: ledgers and C declarations first, then the shared
-# one-pass figures, the five sections, the long-format statement, the EMC
-# contracts, the materialized statement, and the finishing touches every
-# script ends with.
-SQL_SOURCES = sql/internal.sql sql/ledgers.sql sql/ledger_comments.sql sql/functions.sql sql/calendar.sql sql/scale_out.sql sql/figures.sql \
+# The install script is assembled from the sources in dependency order,
+# one file per object family (mirroring src/) and one per WWVA section:
+# the tables users fill and their checks, periods and the calendar, the
+# two one-pass aggregates, exact money, the statement's arithmetic, the
+# five sections, the catalogue of lines and the long statement, the EMC
+# contracts, change capture, the materialized statement, privileges, and
+# the finishing touches every script ends with.
+SQL_SOURCES = sql/internal.sql sql/ledgers.sql sql/calendar.sql \
+       sql/ledger_totals.sql sql/user_resources.sql sql/money.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
-       sql/section5_marginal_income.sql sql/statement_lines.sql sql/statement.sql sql/emc.sql \
-       sql/materialize.sql sql/ledger_capture.sql sql/required_keys.sql sql/security.sql sql/finish.sql
+       sql/section5_marginal_income.sql sql/statement_lines.sql sql/statement.sql \
+       sql/emc.sql sql/capture.sql sql/materialize.sql sql/security.sql sql/finish.sql
 
 # Released versions' scripts are committed files in sql/releases: the
 # install script of the oldest supported release, frozen, and a hand-written

@@ -1,15 +1,53 @@
 -- ===========================================================================
--- The calendar and the per-ME aggregates (0.3.0).
+-- Periods and the calendar (src/periods.c, src/calendar.c).
 --
--- A wwva.calendar value carries the periods and every ME's settings and
--- time zone.  Given once per query as (SELECT wwva.current_calendar()), it
--- lets one aggregate over a whole ledger table assign every row to its ME
--- and period in C: no join to wwva.me, no time zone conversion through SQL
--- and no hashing of ME ids by the executor per row.  The aggregates work
--- the same with GROUP BY me_id, which is how a sharded ledger runs them
--- shard by shard.
+-- A period is found by binary search over the sorted boundaries
+-- (wwva.period_index).  A wwva.calendar value carries the periods and
+-- every ME's settings and time zone.  Given once per query as
+-- (SELECT wwva.current_calendar()), it lets one aggregate over a whole
+-- ledger table assign every row to its ME and period in C: no join to
+-- wwva.me, no time zone conversion through SQL and no hashing of ME ids
+-- by the executor per row.  The aggregates work the same with GROUP BY
+-- me_id, which is how a sharded ledger runs them shard by shard.
 -- ===========================================================================
 
+-- ---------------------------------------------------------------------------
+-- Period assignment
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.period_index(day date, starts date[], ends date[])
+RETURNS integer
+AS 'MODULE_PATHNAME', 'wwva_period_index'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.period_index(date, date[], date[]) IS
+'1-based position of the period [starts[i], ends[i]) that holds day, or NULL when none does; the arrays must be sorted and non-overlapping. Binary search, with the boundaries cached per call site.';
+-- ---------------------------------------------------------------------------
+-- Periods in order, and their boundaries as arrays
+-- ---------------------------------------------------------------------------
+CREATE VIEW @extschema@.period_calendar AS
+SELECT p.period_id,
+       p.starts_on,
+       p.ends_on,
+       (row_number() OVER (ORDER BY p.starts_on))::integer AS period_no
+  FROM @extschema@.period p;
+COMMENT ON VIEW @extschema@.period_calendar IS
+'Periods in order of starts_on with their 1-based position period_no, the number wwva.period_index() returns.';
+COMMENT ON COLUMN @extschema@.period_calendar.period_id IS 'Period identifier.';
+COMMENT ON COLUMN @extschema@.period_calendar.starts_on IS 'First day (inclusive).';
+COMMENT ON COLUMN @extschema@.period_calendar.ends_on IS 'First day after (exclusive).';
+COMMENT ON COLUMN @extschema@.period_calendar.period_no IS 'Position in starts_on order; "previous period" is period_no - 1.';
+
+CREATE VIEW @extschema@.period_bounds AS
+SELECT COALESCE(array_agg(p.starts_on ORDER BY p.starts_on), '{}'::date[]) AS starts,
+       COALESCE(array_agg(p.ends_on ORDER BY p.starts_on), '{}'::date[]) AS ends
+  FROM @extschema@.period p;
+COMMENT ON VIEW @extschema@.period_bounds IS
+'All period boundaries as two arrays in starts_on order: the calendar argument of wwva.period_index().';
+COMMENT ON COLUMN @extschema@.period_bounds.starts IS 'starts_on of every period, ascending.';
+COMMENT ON COLUMN @extschema@.period_bounds.ends IS 'ends_on of every period, in the same order.';
+
+-- ---------------------------------------------------------------------------
+-- The calendar: periods and ME settings in one value
+-- ---------------------------------------------------------------------------
 CREATE DOMAIN @extschema@.calendar AS bytea;
 COMMENT ON DOMAIN @extschema@.calendar IS
 'Periods and ME settings (N, K, time zone) in one value, as built by wwva.current_calendar(); the per-ME aggregates read it. Its contents carry their own hash, so a value not built by wwva.make_calendar() is refused.';
@@ -45,83 +83,39 @@ AS 'MODULE_PATHNAME', 'wwva_event_period'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.event_period(text, timestamptz, @extschema@.calendar) IS
 '1-based period (wwva.period_calendar.period_no) holding the event''s date in its ME''s time zone, (occurred_at AT TIME ZONE timezone)::date, or NULL when none does.';
-
 -- ---------------------------------------------------------------------------
--- Section 1 for every ME and period in one pass
+-- Rows that fall in no period are listed, never silently dropped
 -- ---------------------------------------------------------------------------
-CREATE TYPE @extschema@.me_user_resource_counts AS (
-    me_id             text,
-    period_no         integer,
-    interactive_users bigint,
-    active_users      bigint,
-    lifetime_users    bigint,
-    user_makers       bigint
-);
-COMMENT ON TYPE @extschema@.me_user_resource_counts IS
-'One ME and period of the per-ME wwva.user_resource_counts aggregate: the section 1 counts.';
-
-CREATE FUNCTION @extschema@.me_user_counts_transition(internal, text, bigint, text, timestamptz,
-                                                      @extschema@.calendar)
-RETURNS internal AS 'MODULE_PATHNAME', 'wwva_me_user_counts_transition'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.me_user_counts_final(internal)
-RETURNS @extschema@.me_user_resource_counts[] AS 'MODULE_PATHNAME', 'wwva_me_user_counts_final'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE @extschema@.user_resource_counts(
-    me_id text, user_id bigint, kind text, occurred_at timestamptz,
-    calendar @extschema@.calendar) (
-    SFUNC = @extschema@.me_user_counts_transition,
-    STYPE = internal,
-    SSPACE = 65536,
-    COMBINEFUNC = @extschema@.user_counts_combine,
-    SERIALFUNC = @extschema@.user_counts_serialize,
-    DESERIALFUNC = @extschema@.user_counts_deserialize,
-    FINALFUNC = @extschema@.me_user_counts_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.user_resource_counts(text, bigint, text, timestamptz, @extschema@.calendar) IS
-'Section 1 for every ME and period in one pass over user events: exact distinct interactive and active users, lifetime users and user-maker events, each event assigned by its date in its ME''s time zone. Works over a whole table or grouped by me_id; parallel and partial-aggregation safe. Returns wwva.me_user_resource_counts[] for the pairs with events.';
-COMMENT ON FUNCTION @extschema@.me_user_counts_transition(internal, text, bigint, text, timestamptz, @extschema@.calendar) IS 'Support function of the per-ME wwva.user_resource_counts aggregate.';
-COMMENT ON FUNCTION @extschema@.me_user_counts_final(internal) IS 'Support function of the per-ME wwva.user_resource_counts aggregate.';
-
--- ---------------------------------------------------------------------------
--- All money sums for every ME and period in one pass
--- ---------------------------------------------------------------------------
-CREATE TYPE @extschema@.me_ledger_totals AS (
-    me_id                   text,
-    period_no               integer,
-    hardware_revenue        numeric,
-    hardware_cost           numeric,
-    hardware_variable_cost  numeric,
-    ecosystem_revenue       numeric,
-    ecosystem_cost          numeric,
-    ecosystem_variable_cost numeric
-);
-COMMENT ON TYPE @extschema@.me_ledger_totals IS
-'One ME and period of the per-ME wwva.ledger_totals aggregate: revenue and cost per stream, and the variable part of each stream''s cost.';
-
-CREATE FUNCTION @extschema@.me_ledger_totals_transition(internal, text, date, text, text, text,
-                                                        numeric, @extschema@.calendar)
-RETURNS internal AS 'MODULE_PATHNAME', 'wwva_me_ledger_totals_transition'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.me_ledger_totals_final(internal)
-RETURNS @extschema@.me_ledger_totals[] AS 'MODULE_PATHNAME', 'wwva_me_ledger_totals_final'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE @extschema@.ledger_totals(
-    me_id text, booked_on date, stream text, kind text, behavior text, amount numeric,
-    calendar @extschema@.calendar) (
-    SFUNC = @extschema@.me_ledger_totals_transition,
-    STYPE = internal,
-    SSPACE = 65536,
-    COMBINEFUNC = @extschema@.ledger_totals_combine,
-    SERIALFUNC = @extschema@.ledger_totals_serialize,
-    DESERIALFUNC = @extschema@.ledger_totals_deserialize,
-    FINALFUNC = @extschema@.me_ledger_totals_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.ledger_totals(text, date, text, text, text, numeric, @extschema@.calendar) IS
-'Exact money sums for every ME and period in one pass over ledger postings, by stream, kind and cost behaviour. Works over a whole table or grouped by me_id; parallel and partial-aggregation safe. Returns wwva.me_ledger_totals[] for the pairs with postings.';
-COMMENT ON FUNCTION @extschema@.me_ledger_totals_transition(internal, text, date, text, text, text, numeric, @extschema@.calendar) IS 'Support function of the per-ME wwva.ledger_totals aggregate.';
-COMMENT ON FUNCTION @extschema@.me_ledger_totals_final(internal) IS 'Support function of the per-ME wwva.ledger_totals aggregate.';
+CREATE VIEW @extschema@.unassigned AS
+SELECT 'ledger'::text AS source,
+       l.entry_id AS row_id,
+       l.me_id,
+       l.booked_on AS local_date,
+       l.kind,
+       l.user_id,
+       l.amount
+  FROM @extschema@.ledger l
+ WHERE @extschema@.period_index(l.booked_on,
+                                (SELECT b.starts FROM @extschema@.period_bounds b),
+                                (SELECT b.ends FROM @extschema@.period_bounds b)) IS NULL
+UNION ALL
+SELECT 'user_event'::text,
+       e.event_id,
+       e.me_id,
+       (e.occurred_at AT TIME ZONE m.timezone)::date,
+       e.kind,
+       e.user_id,
+       NULL::numeric
+  FROM @extschema@.user_event e
+  JOIN @extschema@.me m ON m.me_id = e.me_id
+ WHERE @extschema@.event_period(e.me_id, e.occurred_at,
+                                (SELECT @extschema@.current_calendar())) IS NULL;
+COMMENT ON VIEW @extschema@.unassigned IS
+'Ledger postings and user events whose date falls in no period: they count in no statement until a period covers them.';
+COMMENT ON COLUMN @extschema@.unassigned.source IS '''ledger'' or ''user_event''.';
+COMMENT ON COLUMN @extschema@.unassigned.row_id IS 'entry_id or event_id of the row.';
+COMMENT ON COLUMN @extschema@.unassigned.me_id IS 'ME of the row.';
+COMMENT ON COLUMN @extschema@.unassigned.local_date IS 'The date used for assignment: booked_on, or occurred_at in the ME''s time zone.';
+COMMENT ON COLUMN @extschema@.unassigned.kind IS 'Posting kind or event kind.';
+COMMENT ON COLUMN @extschema@.unassigned.user_id IS 'User of the row, if any.';
+COMMENT ON COLUMN @extschema@.unassigned.amount IS 'Amount of a posting; NULL for events.';

@@ -352,6 +352,25 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.emc_member', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.emc_contract', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.emc_tier', '');
 
+-- An EMC whose leader is missing or not an ME: the foreign key stays; this
+-- trigger answers first, with the row named and the fix.
+CREATE FUNCTION @extschema@.emc_leader_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.leader_me_id IS NULL
+       OR NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.leader_me_id) THEN
+        RAISE EXCEPTION 'EMC "%" has leader "%", which is not an ME', NEW.emc_id, NEW.leader_me_id
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'The leader is the ME that leads the EMC: add it to wwva.me first.';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.emc_leader_check() IS
+'Trigger: rejects a wwva.emc row whose leader is missing or not in wwva.me, with a hint.';
+CREATE TRIGGER emc_leader_check BEFORE INSERT OR UPDATE ON @extschema@.emc
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_leader_check();
+
 -- ---------------------------------------------------------------------------
 -- C functions: the pool and its split
 -- ---------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 -- ===========================================================================
--- Ledgers: the tables users fill, their validation, and period assignment.
+-- Ledgers: the tables users fill and their validation (src/ledger_check.c
+-- checks the rows of the two large ones).
 --
 -- Every table here is registered with pg_extension_config_dump so its rows
 -- survive pg_dump / pg_restore.  Constraints are the declarative guarantee;
 -- the validation triggers run first and turn a bad row into an error that
--- names the row and says how to fix it.
+-- names the row and says how to fix it.  The sharing rules' check is in
+-- sql/money.sql, beside the arithmetic it guards; the EMC tables are in
+-- sql/emc.sql.
 -- ===========================================================================
 
 -- ---------------------------------------------------------------------------
@@ -39,7 +42,6 @@ COMMENT ON COLUMN @extschema@.me.timezone IS
 'Time zone whose calendar dates assign the ME''s user events to periods.';
 COMMENT ON COLUMN @extschema@.me.currency IS
 'Currency unit of the ME''s ledger amounts; shown in the unit column of wwva.statement.';
-
 -- ---------------------------------------------------------------------------
 -- Periods: half-open [starts_on, ends_on), never overlapping
 -- ---------------------------------------------------------------------------
@@ -59,7 +61,6 @@ COMMENT ON TABLE @extschema@.period IS
 COMMENT ON COLUMN @extschema@.period.period_id IS 'Identifier shown in every view, e.g. ''2017'' or ''2017-03''.';
 COMMENT ON COLUMN @extschema@.period.starts_on IS 'First day of the period (inclusive).';
 COMMENT ON COLUMN @extschema@.period.ends_on IS 'First day after the period (exclusive).';
-
 -- ---------------------------------------------------------------------------
 -- Ledger postings
 -- ---------------------------------------------------------------------------
@@ -100,7 +101,6 @@ CREATE TABLE @extschema@.ledger_default PARTITION OF @extschema@.ledger (
 ) DEFAULT;
 
 CREATE INDEX ledger_me_booked_on_idx ON @extschema@.ledger (me_id, booked_on);
-
 -- ---------------------------------------------------------------------------
 -- User events: one row per user action
 -- ---------------------------------------------------------------------------
@@ -120,7 +120,6 @@ CREATE TABLE @extschema@.user_event_default PARTITION OF @extschema@.user_event 
 ) DEFAULT;
 
 CREATE INDEX user_event_me_occurred_at_idx ON @extschema@.user_event (me_id, occurred_at);
-
 -- ---------------------------------------------------------------------------
 -- Leading targets and sharing rules
 -- ---------------------------------------------------------------------------
@@ -172,6 +171,36 @@ COMMENT ON COLUMN @extschema@.sharing_rule.rate IS 'Share of the base, e.g. 0.25
 COMMENT ON COLUMN @extschema@.sharing_rule.floor IS 'Minimum payout when the base is positive; NULL for none.';
 COMMENT ON COLUMN @extschema@.sharing_rule.cap IS 'Maximum payout; NULL for none.';
 
+-- ---------------------------------------------------------------------------
+-- What the two large tables and their columns hold
+-- ---------------------------------------------------------------------------
+
+COMMENT ON TABLE @extschema@.ledger IS
+'Ledger postings of revenue and cost by ME, stream and cost behaviour; amounts in the ME''s currency unit. Partitioned by me_id: rows of MEs without a partition of their own are kept in wwva.ledger_default.';
+COMMENT ON TABLE @extschema@.ledger_default IS
+'The local DEFAULT partition of wwva.ledger: the rows of every ME that has no partition of its own. Read and write wwva.ledger, not this table.';
+COMMENT ON COLUMN @extschema@.ledger.entry_id IS 'Generated identifier of the posting (unique through its sequence).';
+COMMENT ON COLUMN @extschema@.ledger.me_id IS 'ME the posting belongs to (must exist in wwva.me).';
+COMMENT ON COLUMN @extschema@.ledger.booked_on IS 'Booking date; assigns the posting to the period that holds it.';
+COMMENT ON COLUMN @extschema@.ledger.stream IS '''hardware'' (own networked appliances) or ''ecosystem'' (differential income from partners'' services).';
+COMMENT ON COLUMN @extschema@.ledger.kind IS '''revenue'' or ''cost''.';
+COMMENT ON COLUMN @extschema@.ledger.behavior IS 'For costs only: ''variable'' or ''fixed''; marginal figures use the variable part.';
+COMMENT ON COLUMN @extschema@.ledger.amount IS 'Exact amount (numeric) in the ME''s currency unit; reversing entries are negative.';
+COMMENT ON COLUMN @extschema@.ledger.category IS 'Free breakdown, e.g. materials, logistics, salaries, fresh_food, advertising.';
+COMMENT ON COLUMN @extschema@.ledger.user_id IS 'User the posting concerns, when known.';
+COMMENT ON COLUMN @extschema@.ledger.partner_id IS 'Ecosystem partner the posting concerns, when known.';
+COMMENT ON COLUMN @extschema@.ledger.memo IS 'Free text.';
+
+COMMENT ON TABLE @extschema@.user_event IS
+'User actions, one row each; assigned to a period by the date of occurred_at in the ME''s time zone. Partitioned by me_id: rows of MEs without a partition of their own are kept in wwva.user_event_default.';
+COMMENT ON TABLE @extschema@.user_event_default IS
+'The local DEFAULT partition of wwva.user_event: the rows of every ME that has no partition of its own. Read and write wwva.user_event, not this table.';
+COMMENT ON COLUMN @extschema@.user_event.event_id IS 'Generated identifier of the event.';
+COMMENT ON COLUMN @extschema@.user_event.me_id IS 'ME whose ecosystem the action happened in (must exist in wwva.me).';
+COMMENT ON COLUMN @extschema@.user_event.user_id IS 'The acting user.';
+COMMENT ON COLUMN @extschema@.user_event.occurred_at IS 'When the action happened.';
+COMMENT ON COLUMN @extschema@.user_event.kind IS
+'''interaction'' (design iteration), ''transaction'' (reservation, presale, purchase), ''customization'' (user-maker interaction) or ''co_creation'' (community or platform-evolution contribution).';
 -- ---------------------------------------------------------------------------
 -- Validation triggers
 -- ---------------------------------------------------------------------------
@@ -329,56 +358,26 @@ COMMENT ON FUNCTION @extschema@.target_check() IS
 CREATE TRIGGER target_check BEFORE INSERT OR UPDATE ON @extschema@.target
     FOR EACH ROW EXECUTE FUNCTION @extschema@.target_check();
 
-CREATE FUNCTION @extschema@.sharing_rule_check() RETURNS trigger
+-- ---------------------------------------------------------------------------
+-- Keys PostgreSQL would otherwise refuse without a hint
+-- ---------------------------------------------------------------------------
+-- A NULL ME id: the NOT NULL constraint stays; this trigger answers first,
+-- with the row named and the fix.
+CREATE FUNCTION @extschema@.me_id_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
-        RAISE EXCEPTION 'sharing rule for ME "%", party "%" names an unknown ME', NEW.me_id, NEW.party
-            USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'Add the ME to wwva.me first.';
-    END IF;
-    IF NEW.party IS NULL OR NEW.party OPERATOR(pg_catalog.<>) ALL (ARRAY['users', 'investors', 'team']) THEN
-        RAISE EXCEPTION 'sharing rule for ME "%" has unknown party "%"', NEW.me_id, NEW.party
-            USING ERRCODE = 'check_violation',
-                  HINT = 'party must be ''users'' (2d), ''investors'' (2e) or ''team'' (2f).';
-    END IF;
-    IF NEW.base IS NULL OR NEW.base OPERATOR(pg_catalog.<>) ALL
-           (ARRAY['total_profit', 'ecosystem_profit', 'hardware_profit', 'excess_over_target']) THEN
-        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has unknown base "%"', NEW.me_id, NEW.party, NEW.base
-            USING ERRCODE = 'check_violation',
-                  HINT = 'base must be ''total_profit'', ''ecosystem_profit'', ''hardware_profit'' or ''excess_over_target''.';
-    END IF;
-    IF NEW.rate IS NULL OR NEW.rate OPERATOR(pg_catalog.<) 0
-       OR NEW.rate OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
-        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has rate %, which is not a finite number >= 0',
-            NEW.me_id, NEW.party, COALESCE(NEW.rate::text, 'NULL')
-            USING ERRCODE = 'check_violation',
-                  HINT = 'Give the rate as a fraction of the base, e.g. 0.25 for 25%.';
-    END IF;
-    IF NEW.floor OPERATOR(pg_catalog.<) 0 OR NEW.cap OPERATOR(pg_catalog.<) 0
-       OR NEW.floor OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[])
-       OR NEW.cap OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
-        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has floor % and cap %; both must be finite and >= 0',
-            NEW.me_id, NEW.party, NEW.floor, NEW.cap
-            USING ERRCODE = 'check_violation',
-                  HINT = 'Use NULL for no floor or no cap.';
-    END IF;
-    IF NEW.floor OPERATOR(pg_catalog.>) NEW.cap THEN
-        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has floor % above cap %',
-            NEW.me_id, NEW.party, NEW.floor, NEW.cap
-            USING ERRCODE = 'check_violation',
-                  HINT = 'The floor is the least and the cap the most the party receives: floor <= cap.';
+    IF NEW.me_id IS NULL THEN
+        RAISE EXCEPTION 'an ME (name "%") has no me_id', NEW.name
+            USING ERRCODE = 'not_null_violation',
+                  HINT = 'Give every ME a non-empty id, such as ''xinchu''.';
     END IF;
     RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.sharing_rule_check() IS
-'Trigger: rejects a wwva.sharing_rule row with an unknown ME, party or base, a negative or non-finite rate, floor or cap, or a floor above the cap.';
-
-CREATE TRIGGER sharing_rule_check BEFORE INSERT OR UPDATE ON @extschema@.sharing_rule
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.sharing_rule_check();
-
+END $$;
+COMMENT ON FUNCTION @extschema@.me_id_check() IS
+'Trigger: rejects a wwva.me row without an me_id, with a hint.';
+CREATE TRIGGER me_id_check BEFORE INSERT OR UPDATE ON @extschema@.me
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.me_id_check();
 -- ---------------------------------------------------------------------------
 -- User data survives pg_dump
 -- ---------------------------------------------------------------------------
