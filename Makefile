@@ -1,5 +1,5 @@
 EXTENSION = wwva
-EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
+EXTVERSION = $(shell grep -m1 default_version $(EXTENSION).control | cut -d"'" -f2)
 
 MODULE_big = wwva
 OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/money.o \

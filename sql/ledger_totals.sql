@@ -140,7 +140,7 @@ COMMENT ON AGGREGATE @extschema@.ledger_totals_by_period(text, date, text, text,
 -- ---------------------------------------------------------------------------
 -- Grouped by me_id, the ME of the partition key: with
 -- enable_partitionwise_aggregate each partition is aggregated on its own,
--- a foreign one on its shard (see sql/scale_out.sql).
+-- a foreign one on its shard (see the scale-out section above).
 CREATE VIEW @extschema@.money_figures AS
 SELECT g.me_id,
        g.totals[i][1]::integer AS period_no,
