@@ -2,7 +2,8 @@ EXTENSION = wwva
 EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
 
 MODULE_big = wwva
-OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/money.o \
+OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_make.o \
+       src/ledger_check.o src/money.o \
        src/exact_sum.o src/numeric_digits.o src/ledger_agg.o src/user_agg.o \
        src/user_entries.o src/emc.o src/refresh.o
 

@@ -24,6 +24,7 @@
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
+#include "calendar.h"
 
 #include "access/htup_details.h"
 #include "funcapi.h"

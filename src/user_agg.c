@@ -36,6 +36,7 @@
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
+#include "calendar.h"
 #include "user_entries.h"
 
 #include "access/htup_details.h"
@@ -242,29 +243,11 @@ user_set_merge(UserSet *into, UserSet *from, UserState *state)
 	from->count = 0;
 }
 
-/* Settings are per ME: N and K in range. */
-void
-user_settings_check(int32 min_transactions, int32 lifetime_periods, const char *function_name)
-{
-	if (min_transactions < 1 || min_transactions > 65535)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: min_transactions %d is outside 1 to 65535",
-						function_name, min_transactions),
-				 errhint("min_transactions is the ME's N (wwva.me.active_min_transactions).")));
-	if (lifetime_periods < 1 || lifetime_periods > 1000)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: lifetime_periods %d is outside 1 to 1000",
-						function_name, lifetime_periods),
-				 errhint("lifetime_periods is the ME's K (wwva.me.lifetime_periods).")));
-}
-
 /* Every row of an ME must carry the same settings. */
 static void
 me_settings(MeUsers *me, int32 min_transactions, int32 lifetime_periods)
 {
-	user_settings_check(min_transactions, lifetime_periods, "wwva.user_resource_counts");
+	me_settings_check(min_transactions, lifetime_periods, "wwva.user_resource_counts");
 	if (me->min_transactions == 0)
 	{
 		me->min_transactions = min_transactions;
@@ -712,7 +695,7 @@ user_state_read(bytea *flat, MemoryContext context)
 			corrupt_state(buf.len, "MEs out of order");
 		me->min_transactions = read_int32(&buf, "truncated ME");
 		me->lifetime_periods = read_int32(&buf, "truncated ME");
-		user_settings_check(me->min_transactions, me->lifetime_periods,
+		me_settings_check(me->min_transactions, me->lifetime_periods,
 							"wwva.user_resource_state");
 		present = read_int32(&buf, "truncated ME");
 		if (present < 0 || present > MAX_PERIOD_NO)
