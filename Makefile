@@ -6,7 +6,8 @@ OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_ma
        src/ledger_check.o src/money.o src/exact_sum.o src/numeric_digits.o \
        src/period_map.o src/me_state.o src/ledger_agg.o \
        src/user_entries.o src/user_sets.o src/user_state.o src/user_counts.o \
-       src/user_agg.o src/user_stored.o src/emc.o src/refresh.o
+       src/user_agg.o src/user_stored.o src/emc.o src/emc_split.o src/emc_split_agg.o \
+       src/refresh.o
 
 # The install script is assembled from one source per WWVA section, in
 # dependency order: ledgers and C declarations first, then the shared
