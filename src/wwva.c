@@ -2,11 +2,12 @@
  * wwva.c
  *	  Module entry and small helpers shared by every concern.
  *
- * The concerns live in their own files: calendar.c (period assignment),
- * ledger_check.c (row validation triggers), money.c (exact per-user and
- * sharing arithmetic), ledger_agg.c and user_agg.c (the aggregates the
- * section views run over the ledgers), refresh.c (the materialized
- * statement).
+ * The concerns live in their own files: periods.c and the calendar
+ * (calendar.c, calendar_make.c, local_clock.c) assign rows to periods,
+ * ledger_check.c validates rows, money.c and exact_sum.c do the exact
+ * arithmetic, ledger_agg.c and the user_*.c files are the aggregates the
+ * section views run over the ledgers (on me_state.c), emc*.c the EMC
+ * contracts, refresh.c the materialized statement.
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"

@@ -11,20 +11,9 @@
 #include "access/tupdesc.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
-#include "utils/date.h"
 #include "utils/numeric.h"
-#include "utils/timestamp.h"
 
-/* money.c: exact numeric helpers shared by the functions and aggregates */
-extern bool numeric_is_finite(Numeric num);
-extern Numeric numeric_zero(void);
-extern Numeric numeric_plus(Numeric a, Numeric b);
-extern Numeric numeric_minus(Numeric a, Numeric b);
-extern Numeric numeric_times(Numeric a, Numeric b);
-extern int	numeric_compare(Numeric a, Numeric b);
-extern Numeric numeric_exact_quotient(Numeric dividend, Numeric divisor);
-extern char *numeric_to_text(Numeric num);
-extern Numeric numeric_from_text(const char *text);
+#include "money.h"
 
 /*
  * exact_sum.c: a running exact sum kept in a long-lived memory context, as
