@@ -2,9 +2,12 @@ EXTENSION = wwva
 EXTVERSION = $(shell grep -m1 default_version $(EXTENSION).control | cut -d"'" -f2)
 
 MODULE_big = wwva
-OBJS = src/wwva.o src/calendar.o src/event_calendar.o src/ledger_check.o src/money.o \
-       src/exact_sum.o src/numeric_digits.o src/ledger_agg.o src/user_agg.o \
-       src/user_entries.o src/emc.o src/refresh.o
+OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_make.o \
+       src/ledger_check.o src/money.o src/exact_sum.o src/numeric_digits.o \
+       src/period_map.o src/me_state.o src/ledger_agg.o \
+       src/user_entries.o src/user_sets.o src/user_state.o src/user_counts.o \
+       src/user_agg.o src/user_stored.o src/emc.o src/emc_split.o src/emc_split_agg.o \
+       src/refresh.o
 
 # The install script is assembled from the sources in dependency order,
 # one file per object family (mirroring src/) and one per WWVA section:

@@ -23,13 +23,12 @@
  * interrupts.
  *-------------------------------------------------------------------------
  */
-#include "wwva.h"
+#include "calendar.h"
+#include "me_state.h"
 
 #include "access/htup_details.h"
 #include "funcapi.h"
-#include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
@@ -55,50 +54,24 @@ typedef enum LedgerSum
 } LedgerSum;
 
 #define LEDGER_STATE_MAGIC 0x57564C32	/* "WVL2" */
-#define MAX_PERIOD_NO	1000000
+
+/*
+ * The state of both aggregates is a MeState whose periods hold LedgerSums.
+ * The per-group form has one ME with an empty id and one period.
+ */
 
 typedef struct LedgerSums
 {
 	ExactSum	sums[LEDGER_SUMS];
 } LedgerSums;
 
-typedef struct LedgerMe
-{
-	char	   *me_id;			/* NULL until the ME has a row */
-	int			me_id_len;
-	PeriodMap	periods;		/* period number -> LedgerSums, for those with postings */
-} LedgerMe;
-
-/*
- * The state of both aggregates: MEs in me_id order.  The per-group form has
- * one ME with an empty id and one period.
- */
-typedef struct LedgerState
-{
-	int			nmes;
-	LedgerMe   *mes;
-	uint64		calendar_hash;
-	int			last_me;
-} LedgerState;
-
-static LedgerState *
+static MeState *
 ledger_state_new(MemoryContext context, int nmes)
 {
-	LedgerState *state = MemoryContextAllocZero(context, sizeof(LedgerState));
+	MeState    *state = MemoryContextAllocZero(context, sizeof(MeState));
 
-	state->nmes = nmes;
-	state->mes = MemoryContextAllocZero(context, sizeof(LedgerMe) * Max(nmes, 1));
+	me_state_init(state, nmes, context);
 	return state;
-}
-
-static void
-ledger_me_init(LedgerMe *me, const char *me_id, int me_id_len, MemoryContext context)
-{
-	me->me_id = MemoryContextAlloc(context, me_id_len + 1);
-	memcpy(me->me_id, me_id, me_id_len);
-	me->me_id[me_id_len] = '\0';
-	me->me_id_len = me_id_len;
-	period_map_init(&me->periods, context);
 }
 
 static LedgerSums *
@@ -112,7 +85,7 @@ new_sums(MemoryContext context)
 }
 
 static LedgerSums *
-period_sums(LedgerMe *me, int32 period_no, MemoryContext context)
+period_sums(StateMe *me, int32 period_no, MemoryContext context)
 {
 	void	  **slot = period_map_slot(&me->periods, period_no);
 
@@ -122,7 +95,7 @@ period_sums(LedgerMe *me, int32 period_no, MemoryContext context)
 }
 
 static inline LedgerSums *
-sums_at(const LedgerMe *me, int32 position)
+sums_at(const StateMe *me, int32 position)
 {
 	return (LedgerSums *) me->periods.entries[position].value;
 }
@@ -199,12 +172,12 @@ Datum
 wwva_ledger_totals_transition(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_transition");
-	LedgerState *state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	MeState    *state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 
 	if (state == NULL)
 	{
 		state = ledger_state_new(aggcontext, 1);
-		ledger_me_init(&state->mes[0], "", 0, aggcontext);
+		state_me_init(&state->mes[0], "", 0, aggcontext);
 		(void) period_sums(&state->mes[0], 1, aggcontext);
 	}
 	if (!PG_ARGISNULL(4))
@@ -221,7 +194,7 @@ Datum
 wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.me_ledger_totals_transition");
-	LedgerState *state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	MeState    *state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 	Calendar   *calendar = calendar_argument(fcinfo, 7, state ? &state->calendar_hash : NULL,
 											 "wwva.ledger_totals");
 	int			me;
@@ -245,20 +218,14 @@ wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 
 	me = calendar_me_argument(fcinfo, 1, calendar, &state->last_me, "wwva.ledger_totals");
 	if (state->mes[me].me_id == NULL)
-		ledger_me_init(&state->mes[me], calendar->mes[me].me_id, calendar->mes[me].me_id_len,
-					   aggcontext);
+		state_me_init(&state->mes[me], calendar->mes[me].me_id, calendar->mes[me].me_id_len,
+					  aggcontext);
 	add_posting(period_sums(&state->mes[me], period_no, aggcontext), fcinfo, 3, aggcontext);
 	PG_RETURN_POINTER(state);
 }
 
-static int
-compare_ledger_me(const LedgerMe *a, const LedgerMe *b)
-{
-	return compare_me_ids(a->me_id, a->me_id_len, b->me_id, b->me_id_len);
-}
-
 static void
-merge_ledger_me(LedgerMe *into, const LedgerMe *from, MemoryContext context)
+merge_ledger_me(StateMe *into, StateMe *from, void *context)
 {
 	for (int32 k = 0; k < from->periods.count; k++)
 	{
@@ -270,55 +237,27 @@ merge_ledger_me(LedgerMe *into, const LedgerMe *from, MemoryContext context)
 	}
 }
 
+/* An ME of the second state only is copied: that state is not modified. */
+static void
+copy_ledger_me(StateMe *into, StateMe *from, void *context)
+{
+	state_me_init(into, from->me_id, from->me_id_len, context);
+	merge_ledger_me(into, from, context);
+}
+
 /* Combine: ME by ME in me_id order; the second state is not modified. */
 Datum
 wwva_ledger_totals_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_combine");
-	LedgerState *state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
-	LedgerState *other = PG_ARGISNULL(1) ? NULL : (LedgerState *) PG_GETARG_POINTER(1);
-	LedgerMe   *merged;
-	int			i = 0,
-				j = 0,
-				n = 0;
+	MeState    *state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
+	MeState    *other = PG_ARGISNULL(1) ? NULL : (MeState *) PG_GETARG_POINTER(1);
 
 	if (other == NULL)
 		PG_RETURN_POINTER(state);
 	if (state == NULL)
 		state = ledger_state_new(aggcontext, 0);
-	merged = MemoryContextAllocZero(aggcontext, sizeof(LedgerMe) * Max(state->nmes + other->nmes, 1));
-	while (i < state->nmes || j < other->nmes)
-	{
-		LedgerMe   *a = i < state->nmes ? &state->mes[i] : NULL;
-		LedgerMe   *b = j < other->nmes ? &other->mes[j] : NULL;
-		int			cmp;
-
-		if ((a && a->me_id == NULL) || (b && b->me_id == NULL))
-		{
-			i += (a && a->me_id == NULL);
-			j += (b && b->me_id == NULL);
-			continue;
-		}
-		cmp = a == NULL ? 1 : b == NULL ? -1 : compare_ledger_me(a, b);
-		if (cmp <= 0)
-			merged[n] = state->mes[i++];
-		else
-		{
-			ledger_me_init(&merged[n], b->me_id, b->me_id_len, aggcontext);
-			merge_ledger_me(&merged[n], b, aggcontext);
-			j++;
-		}
-		if (cmp == 0)
-		{
-			merge_ledger_me(&merged[n], b, aggcontext);
-			j++;
-		}
-		n++;
-	}
-	pfree(state->mes);
-	state->mes = merged;
-	state->nmes = n;
-	state->last_me = 0;
+	me_state_combine(state, other, aggcontext, merge_ledger_me, copy_ledger_me, aggcontext);
 	PG_RETURN_POINTER(state);
 }
 
@@ -330,21 +269,17 @@ wwva_ledger_totals_combine(PG_FUNCTION_ARGS)
 Datum
 wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
 {
-	LedgerState *state;
+	MeState    *state;
 	StringInfoData buf;
-	int32		present_mes = 0;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_serialize");
-	state = (LedgerState *) PG_GETARG_POINTER(0);
-	for (int i = 0; i < state->nmes; i++)
-		if (state->mes[i].me_id != NULL)
-			present_mes++;
+	state = (MeState *) PG_GETARG_POINTER(0);
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, LEDGER_STATE_MAGIC);
-	pq_sendint32(&buf, present_mes);
+	pq_sendint32(&buf, me_state_count_mes(state));
 	for (int i = 0; i < state->nmes; i++)
 	{
-		LedgerMe   *me = &state->mes[i];
+		StateMe    *me = &state->mes[i];
 
 		if (me->me_id == NULL)
 			continue;
@@ -363,86 +298,60 @@ wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/* The periods of an ME at the reader's cursor, present of them. */
 static void
-corrupt_ledger_state(int len, const char *what)
+read_ledger_periods(MeStateReader *reader, StateMe *me, int32 present, MemoryContext context)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("wwva.ledger_totals_deserialize: malformed aggregate state (%d bytes): %s", len, what),
-			 errhint("Only states produced by wwva.ledger_totals_serialize of the same wwva version can be read.")));
-}
+	int32		previous = 0;
 
-static int32
-read_int32(StringInfo buf, const char *what)
-{
-	if (buf->len - buf->cursor < 4)
-		corrupt_ledger_state(buf->len, what);
-	return pq_getmsgint(buf, 4);
+	for (int32 k = 0; k < present; k++)
+	{
+		int32		period_no = me_state_read_period_no(reader);
+		LedgerSums *sums;
+
+		if (period_no <= previous || period_no > MAX_PERIOD_NO)
+			me_state_corrupt(reader, "bad period");
+		previous = period_no;
+		/* what the bytes hold: one period's sums */
+		sums = new_sums(context);
+		period_map_append(&me->periods, period_no, sums);
+		for (int s = 0; s < LEDGER_SUMS; s++)
+		{
+			Numeric		value = state_reader_numeric(&reader->buf);
+
+			if (value == NULL)
+				me_state_corrupt(reader, "bad sum");
+			exact_sum_add(&sums->sums[s], value, context);
+		}
+	}
 }
 
 Datum
 wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_deserialize");
-	StringInfoData buf;
-	LedgerState *state;
+	MeStateReader reader;
+	MeState    *state;
 	int32		nmes;
 
-	state_reader_init(&buf, PG_GETARG_BYTEA_PP(0));
-	if (read_int32(&buf, "bad header") != LEDGER_STATE_MAGIC)
-		corrupt_ledger_state(buf.len, "bad header");
-	nmes = read_int32(&buf, "bad ME count");
-	if (nmes < 0 || nmes > (buf.len - buf.cursor) / 8)
-		corrupt_ledger_state(buf.len, "bad ME count");
+	nmes = me_state_read_begin(&reader, PG_GETARG_BYTEA_PP(0), LEDGER_STATE_MAGIC, 8,
+							   "wwva.ledger_totals_deserialize: malformed aggregate state",
+							   "Only states produced by wwva.ledger_totals_serialize of the same wwva version can be read.");
 	state = ledger_state_new(aggcontext, nmes);
 	for (int i = 0; i < nmes; i++)
 	{
-		LedgerMe   *me = &state->mes[i];
-		int32		id_len = read_int32(&buf, "truncated ME"),
-					present,
-					previous = 0;
-		const char *id;
+		StateMe    *me = &state->mes[i];
+		int			id_len;
+		const char *id = me_state_read_me_id(&reader, &id_len);
+		int32		present = me_state_read_period_count(&reader);
 
-		CHECK_FOR_INTERRUPTS();
-		if (id_len < 0 || id_len > buf.len - buf.cursor)
-			corrupt_ledger_state(buf.len, "truncated ME");
-		id = pq_getmsgbytes(&buf, id_len);
-		if (!pg_verifymbstr(id, id_len, true))
-			corrupt_ledger_state(buf.len, "ME id is not valid text");
-		present = read_int32(&buf, "truncated ME");
-		if (present < 0 || present > MAX_PERIOD_NO)
-			corrupt_ledger_state(buf.len, "bad period count");
-		/* a period takes at least 16 bytes: room for them costs what their bytes do */
-		if ((int64) present * 16 > buf.len - buf.cursor)
-			corrupt_ledger_state(buf.len, "truncated period");
-		ledger_me_init(me, id, id_len, aggcontext);
+		state_me_init(me, id, id_len, aggcontext);
 		period_map_reserve(&me->periods, present);
-		if (i > 0 && compare_ledger_me(&state->mes[i - 1], me) >= 0)
-			corrupt_ledger_state(buf.len, "MEs out of order");
-		for (int32 k = 0; k < present; k++)
-		{
-			int32		period_no = read_int32(&buf, "truncated period");
-			LedgerSums *sums;
-
-			CHECK_FOR_INTERRUPTS();
-			if (period_no <= previous || period_no > MAX_PERIOD_NO)
-				corrupt_ledger_state(buf.len, "bad period");
-			previous = period_no;
-			/* what the bytes hold: one period's sums */
-			sums = new_sums(aggcontext);
-			period_map_append(&me->periods, period_no, sums);
-			for (int s = 0; s < LEDGER_SUMS; s++)
-			{
-				Numeric		value = state_reader_numeric(&buf);
-
-				if (value == NULL)
-					corrupt_ledger_state(buf.len, "bad sum");
-				exact_sum_add(&sums->sums[s], value, aggcontext);
-			}
-		}
+		if (i > 0 && state_me_compare(&state->mes[i - 1], me) >= 0)
+			me_state_corrupt(&reader, "MEs out of order");
+		read_ledger_periods(&reader, me, present, aggcontext);
 	}
-	if (buf.cursor != buf.len)
-		corrupt_ledger_state(buf.len, "trailing bytes");
+	me_state_read_end(&reader);
 	PG_RETURN_POINTER(state);
 }
 
@@ -457,14 +366,14 @@ sums_values(const LedgerSums *sums, Datum *values)
 Datum
 wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 {
-	LedgerState *state;
+	MeState    *state;
 	TupleDesc	desc;
 	Datum		values[LEDGER_SUMS];
 	bool		nulls[LEDGER_SUMS] = {false};
 	LedgerSums *sums = NULL;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_final");
-	state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "wwva.ledger_totals_final must return a composite type");
 	desc = BlessTupleDesc(desc);
@@ -476,6 +385,14 @@ wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
+/* The six sums of the period at position k: every period present has postings. */
+static bool
+period_sums_values(StateMe *me, int32 k, Datum *values, void *arg pg_attribute_unused())
+{
+	sums_values(sums_at(me, k), values);
+	return true;
+}
+
 /*
  * Final of the per-ME form: an array of wwva.me_ledger_totals rows, by ME
  * and period, for the pairs with postings.
@@ -483,39 +400,13 @@ wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 Datum
 wwva_me_ledger_totals_final(PG_FUNCTION_ARGS)
 {
-	LedgerState *state;
+	MeState    *state;
 	CompositeArrayBuilder builder;
-	int			nrows = 0,
-				capacity = 16;
-	Datum	   *rows = palloc(sizeof(Datum) * capacity);
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.me_ledger_totals_final");
-	state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 	composite_array_begin(&builder, fcinfo, 2 + LEDGER_SUMS, "wwva.me_ledger_totals_final");
-	for (int i = 0; state != NULL && i < state->nmes; i++)
-	{
-		LedgerMe   *me = &state->mes[i];
-
-		if (me->me_id == NULL)
-			continue;
-		period_map_sort(&me->periods);
-		for (int32 k = 0; k < me->periods.count; k++)
-		{
-			Datum		values[2 + LEDGER_SUMS];
-
-			CHECK_FOR_INTERRUPTS();
-			values[0] = PointerGetDatum(cstring_to_text_with_len(me->me_id, me->me_id_len));
-			values[1] = Int32GetDatum(me->periods.entries[k].period_no);
-			sums_values(sums_at(me, k), values + 2);
-			if (nrows == capacity)
-			{
-				capacity *= 2;
-				rows = repalloc(rows, sizeof(Datum) * capacity);
-			}
-			rows[nrows++] = composite_array_row(&builder, values);
-		}
-	}
-	PG_RETURN_ARRAYTYPE_P(composite_array_end(&builder, rows, nrows));
+	PG_RETURN_ARRAYTYPE_P(me_state_rows(state, &builder, true, period_sums_values, NULL));
 }
 
 /*
@@ -525,35 +416,10 @@ wwva_me_ledger_totals_final(PG_FUNCTION_ARGS)
 Datum
 wwva_ledger_totals_by_period_final(PG_FUNCTION_ARGS)
 {
-	LedgerState *state;
-	LedgerMe   *only = NULL;
-	Datum	   *elements = NULL;
-	int			nrows = 0;
+	MeState    *state;
 
 	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_by_period");
-	state = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
-	for (int i = 0; state != NULL && i < state->nmes; i++)
-	{
-		if (state->mes[i].me_id == NULL)
-			continue;
-		if (only != NULL)
-			single_me_error("wwva.ledger_totals_by_period", only->me_id, only->me_id_len,
-							state->mes[i].me_id, state->mes[i].me_id_len);
-		only = &state->mes[i];
-	}
-	if (only != NULL)
-		period_map_sort(&only->periods);
-	for (int32 k = 0; only != NULL && k < only->periods.count; k++)
-	{
-		Datum	   *row;
-
-		CHECK_FOR_INTERRUPTS();
-		if (elements == NULL)
-			elements = palloc(sizeof(Datum) * (1 + LEDGER_SUMS) * only->periods.count);
-		row = elements + nrows * (1 + LEDGER_SUMS);
-		row[0] = DirectFunctionCall1(int4_numeric, Int32GetDatum(only->periods.entries[k].period_no));
-		sums_values(sums_at(only, k), row + 1);
-		nrows++;
-	}
-	PG_RETURN_ARRAYTYPE_P(matrix_array(elements, nrows, 1 + LEDGER_SUMS, NUMERICOID));
+	state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
+	PG_RETURN_ARRAYTYPE_P(by_period_matrix(me_state_only_me(state, "wwva.ledger_totals_by_period"),
+										   LEDGER_SUMS, NUMERICOID, period_sums_values, NULL));
 }

@@ -8,8 +8,9 @@
  * do not terminate carry numeric division's usual significant digits.
  *-------------------------------------------------------------------------
  */
-#include "wwva.h"
+#include "money.h"
 
+#include "fmgr.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(wwva_marginal_cost);

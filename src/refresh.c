@@ -451,6 +451,73 @@ rebuild(Refresh *refresh)
 	return pairs;
 }
 
+/*
+ * Step 1; the changes, postings and events it consumed.  A refresh that
+ * cannot trust the traces rebuilds every pair instead.
+ */
+static void
+read_traces(Refresh *refresh, int64 *changes, int64 *postings, int64 *events)
+{
+	bool		traces_lost,
+				sharded;
+
+	run_step(refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
+	traces_lost = run_step(refresh, check_intact, 0, NULL, NULL, NULL) > 0;
+	run_step(refresh, count_foreign_partitions, 0, NULL, NULL, NULL);
+	sharded = step_result(1) > 0;
+	if (sharded)
+		ereport(NOTICE,
+				(errmsg("wwva.refresh: wwva.ledger or wwva.user_event has foreign partitions, whose changes are not captured on this server; rebuilding every pair")));
+	if (traces_lost || sharded)
+		run_step(refresh, rebuild_everything, 0, NULL, NULL, NULL);
+	run_step(refresh, read_changes, 0, NULL, NULL, NULL);
+	*changes = run_step(refresh, "DELETE FROM wwva_internal.pending_change", 0, NULL, NULL, NULL);
+	run_step(refresh, read_postings, 0, NULL, NULL, NULL);
+	*postings = run_step(refresh, "DELETE FROM wwva_internal.pending_posting", 0, NULL, NULL, NULL);
+	run_step(refresh, read_events, 0, NULL, NULL, NULL);
+	*events = run_step(refresh, "DELETE FROM wwva_internal.pending_event", 0, NULL, NULL, NULL);
+	if (run_step(refresh, drop_gone_figures, 0, NULL, NULL, NULL) > 0)
+		run_step(refresh, drop_gone_lines, 0, NULL, NULL, NULL);
+	run_step(refresh, add_missing_pairs, 0, NULL, NULL, NULL);
+}
+
+/* Step 3, batch_size MEs at a time with a notice after each; the number of batches. */
+static int
+write_batches(Refresh *refresh, int32 batch_size, int64 pairs)
+{
+	Oid			batch_type = TEXTARRAYOID;
+	int			nmes,
+				nbatches;
+	Datum	   *mes;
+	int64		done = 0;
+
+	run_step(refresh, "SELECT DISTINCT me_id FROM wwva_internal.refresh_work ORDER BY me_id", 0, NULL, NULL, NULL);
+	mes = work_mes(&nmes);
+	nbatches = (nmes + batch_size - 1) / batch_size;
+
+	for (int b = 0; b < nbatches; b++)
+	{
+		int			first = b * batch_size;
+		int			n = Min(batch_size, nmes - first);
+		Datum		batch = PointerGetDatum(construct_array(mes + first, n, TEXTOID, -1, false,
+															TYPALIGN_INT));
+
+		run_step(refresh, store_added, 1, &batch_type, &batch, NULL);
+		run_step(refresh, store_counts, 1, &batch_type, &batch, NULL);
+		run_step(refresh, drop_lines, 1, &batch_type, &batch, NULL);
+		run_step(refresh, write_lines, 1, &batch_type, &batch, NULL);
+		run_step(refresh,
+				 "SELECT count(*) FROM wwva_internal.refresh_work WHERE me_id = ANY ($1)",
+				 1, &batch_type, &batch, NULL);
+		done += step_result(1);
+		ereport(NOTICE,
+				(errmsg("wwva.refresh: batch %d of %d: %lld of %lld pairs done in %.1f s",
+						b + 1, nbatches, (long long) done, (long long) pairs,
+						seconds_since(refresh->started))));
+	}
+	return nbatches;
+}
+
 Datum
 wwva_refresh(PG_FUNCTION_ARGS)
 {
@@ -461,13 +528,7 @@ wwva_refresh(PG_FUNCTION_ARGS)
 				changes,
 				pairs,
 				rebuilt;
-	int			nmes,
-				nbatches;
-	Datum	   *mes;
-	int64		done = 0;
-	Oid			batch_type = TEXTARRAYOID;
-	bool		traces_lost,
-				sharded;
+	int			nbatches;
 
 	if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1)
 		ereport(ERROR,
@@ -486,24 +547,7 @@ wwva_refresh(PG_FUNCTION_ARGS)
 		elog(ERROR, "wwva.refresh: could not lock wwva.materialized_statement");
 	refresh.snapshot = RegisterSnapshot(GetLatestSnapshot());
 
-	run_step(&refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
-	traces_lost = run_step(&refresh, check_intact, 0, NULL, NULL, NULL) > 0;
-	run_step(&refresh, count_foreign_partitions, 0, NULL, NULL, NULL);
-	sharded = step_result(1) > 0;
-	if (sharded)
-		ereport(NOTICE,
-				(errmsg("wwva.refresh: wwva.ledger or wwva.user_event has foreign partitions, whose changes are not captured on this server; rebuilding every pair")));
-	if (traces_lost || sharded)
-		run_step(&refresh, rebuild_everything, 0, NULL, NULL, NULL);
-	run_step(&refresh, read_changes, 0, NULL, NULL, NULL);
-	changes = run_step(&refresh, "DELETE FROM wwva_internal.pending_change", 0, NULL, NULL, NULL);
-	run_step(&refresh, read_postings, 0, NULL, NULL, NULL);
-	postings = run_step(&refresh, "DELETE FROM wwva_internal.pending_posting", 0, NULL, NULL, NULL);
-	run_step(&refresh, read_events, 0, NULL, NULL, NULL);
-	events = run_step(&refresh, "DELETE FROM wwva_internal.pending_event", 0, NULL, NULL, NULL);
-	if (run_step(&refresh, drop_gone_figures, 0, NULL, NULL, NULL) > 0)
-		run_step(&refresh, drop_gone_lines, 0, NULL, NULL, NULL);
-	run_step(&refresh, add_missing_pairs, 0, NULL, NULL, NULL);
+	read_traces(&refresh, &changes, &postings, &events);
 	rebuilt = rebuild(&refresh);
 	if (rebuilt > 0)
 		ereport(NOTICE,
@@ -513,30 +557,7 @@ wwva_refresh(PG_FUNCTION_ARGS)
 
 	run_step(&refresh, "SELECT count(*) FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
 	pairs = step_result(1);
-	run_step(&refresh, "SELECT DISTINCT me_id FROM wwva_internal.refresh_work ORDER BY me_id", 0, NULL, NULL, NULL);
-	mes = work_mes(&nmes);
-	nbatches = (nmes + batch_size - 1) / batch_size;
-
-	for (int b = 0; b < nbatches; b++)
-	{
-		int			first = b * batch_size;
-		int			n = Min(batch_size, nmes - first);
-		Datum		batch = PointerGetDatum(construct_array(mes + first, n, TEXTOID, -1, false,
-															TYPALIGN_INT));
-
-		run_step(&refresh, store_added, 1, &batch_type, &batch, NULL);
-		run_step(&refresh, store_counts, 1, &batch_type, &batch, NULL);
-		run_step(&refresh, drop_lines, 1, &batch_type, &batch, NULL);
-		run_step(&refresh, write_lines, 1, &batch_type, &batch, NULL);
-		run_step(&refresh,
-				 "SELECT count(*) FROM wwva_internal.refresh_work WHERE me_id = ANY ($1)",
-				 1, &batch_type, &batch, NULL);
-		done += step_result(1);
-		ereport(NOTICE,
-				(errmsg("wwva.refresh: batch %d of %d: %lld of %lld pairs done in %.1f s",
-						b + 1, nbatches, (long long) done, (long long) pairs,
-						seconds_since(refresh.started))));
-	}
+	nbatches = write_batches(&refresh, batch_size, pairs);
 
 	run_step(&refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
 	{
