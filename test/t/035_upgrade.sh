@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION wwva UPDATE from every released version (0.1.0 to 0.6.0)
+# ALTER EXTENSION wwva UPDATE from every released version (the list below)
 # gives the same extension as a fresh install of the current version: the
 # same member objects, the same view definitions and options, the same
 # tables (partitioning, constraints, indexes, triggers, identities,
@@ -127,6 +127,12 @@ SELECT 'schema ' || n.nspname || ' acl ' ||
        array_to_string(ARRAY(SELECT unnest(coalesce(n.nspacl, acldefault('n', n.nspowner)))::text ORDER BY 1), ',')
   FROM pg_namespace n WHERE n.nspname IN ('wwva', 'wwva_internal')
 UNION ALL
+SELECT 'initial privileges ' || pg_describe_object(i.classoid, i.objoid, i.objsubid) || ' ' || i.privtype::text || ' ' ||
+       array_to_string(ARRAY(SELECT unnest(i.initprivs)::text ORDER BY 1), ',')
+  FROM pg_init_privs i
+  JOIN pg_depend d ON d.classid = i.classoid AND d.objid = i.objoid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'wwva')
+UNION ALL
 SELECT 'event trigger ' || e.evtname || ' ' || e.evtevent || ' ' || e.evtfoid::regproc || ' ' || array_to_string(e.evttags, ',')
   FROM pg_event_trigger e
  ORDER BY 1"
@@ -219,6 +225,13 @@ SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
         [ "$direct" = "0
 0" ] || { echo "FAIL: after the upgrade from $from the analyst reads rows of the default partitions directly: $direct" >&2; exit 1; }
     fi
+    # what users granted is theirs, not the extension's: pg_dump dumps it
+    initial=$(psql_q -At -d "$old" -c "
+SELECT count(*) FROM pg_init_privs i, aclexplode(i.initprivs) a
+ WHERE a.grantee IN ('$analyst'::regrole, '$loader'::regrole)")
+    [ "$initial" = 0 ] || { echo "FAIL: after the upgrade from $from, $initial grants to the test's roles are recorded as the extension's initial privileges (pg_dump would leave them out)" >&2; exit 1; }
+    "$PG_BIN/pg_dump" --schema-only -d "$old" | grep -q "^GRANT SELECT ON TABLE wwva.ledger TO $analyst;" ||
+        { echo "FAIL: after the upgrade from $from, pg_dump leaves out the grant on wwva.ledger" >&2; exit 1; }
     seen=$(psql_q -At -d "$old" -c "SET ROLE $analyst" -c "SELECT string_agg(DISTINCT me_id, ',') FROM wwva.ledger")
     [ "$seen" = a ] || { echo "FAIL: after the upgrade from $from the analyst sees MEs '$seen' in wwva.ledger, not 'a'" >&2; exit 1; }
     new_id=$(psql_q -At -d "$old" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('a', '2015-01-01', 'hardware', 'revenue', 0) RETURNING entry_id")
