@@ -25,7 +25,7 @@ CREATE TABLE @extschema@.statement_line (
 COMMENT ON TABLE @extschema@.statement_line IS
 'The lines of the WWVA statement (Table 2), in order: what wwva.statement lists, wwva.statement_items() returns and the wide and section views carry as columns.';
 COMMENT ON COLUMN @extschema@.statement_line.item IS 'Line name: the column of wwva.figures and of its section view, the item of wwva.statement and wwva.target.';
-COMMENT ON COLUMN @extschema@.statement_line.line IS 'Table 2 label: 1a-1d, 2a-2g, 3a-3c, 4a, 4a_var, 4b, 4b_var, 4_total, 4c, 4d, 5a-5c.';
+COMMENT ON COLUMN @extschema@.statement_line.line IS 'Table 2 label (1a, 2c, 4a_var, ...): wwva.statement.line.';
 COMMENT ON COLUMN @extschema@.statement_line.line_no IS 'Position in Table 2 order: wwva.statement.line_no.';
 COMMENT ON COLUMN @extschema@.statement_line.section IS 'WWVA section 1-5.';
 COMMENT ON COLUMN @extschema@.statement_line.unit IS 'users, interactions, currency (the ME''s) or currency per active user.';
