@@ -209,11 +209,17 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'A tier''s rate is the pool''s share of the value added in that tier, e.g. 0.20.';
     END IF;
+    IF NEW.rate OPERATOR(pg_catalog.>) 1 THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%": tier at % has rate %, more than the whole value added in the tier',
+            NEW.emc_id, NEW.period_id, NEW.threshold, NEW.rate
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A tier''s rate is a fraction between 0 and 1: 0.20 for 20%, not 20.';
+    END IF;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.emc_tier_check() IS
-'Trigger: rejects a wwva.emc_tier row with a non-finite threshold or a negative or non-finite rate, naming the EMC and period.';
+'Trigger: rejects a wwva.emc_tier row with a non-finite threshold or a rate outside [0, 1], naming the EMC and period.';
 
 CREATE TRIGGER emc_tier_check BEFORE INSERT OR UPDATE ON @extschema@.emc_tier
     FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_tier_check();

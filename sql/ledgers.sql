@@ -226,6 +226,9 @@ CREATE TRIGGER user_event_check BEFORE INSERT OR UPDATE ON @extschema@.user_even
 CREATE FUNCTION @extschema@.me_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    reading text;
+    users_of text;
 BEGIN
     IF TG_OP OPERATOR(pg_catalog.=) 'INSERT'
        OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
@@ -236,6 +239,45 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'Use a name from pg_timezone_names, such as ''Asia/Shanghai'' or ''UTC''.';
         END;
+        -- PostgreSQL also takes abbreviations and POSIX rules, which read
+        -- plausibly and mean something else: 'CST' is US Central, never
+        -- China.  Area/Location names pass at once; other names must be
+        -- zones of the IANA database (UTC, EST, Japan, ...).
+        IF NEW.timezone OPERATOR(pg_catalog.!~*) '^[a-z_]+(/[a-z0-9_+-]+)+$'
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_timezone_names z
+                            WHERE pg_catalog.lower(z.name) OPERATOR(pg_catalog.=) pg_catalog.lower(NEW.timezone)) THEN
+            -- the hint: what PostgreSQL reads an abbreviation as, and a
+            -- zone using it now per UTC offset (the one most people mean,
+            -- where it is one)
+            SELECT CASE WHEN a.utc_offset OPERATOR(pg_catalog.>=) '0'::interval THEN '+' ELSE '' END
+                   OPERATOR(pg_catalog.||) pg_catalog.to_char(a.utc_offset, 'HH24:MI')
+              INTO reading
+              FROM pg_catalog.pg_timezone_abbrevs a
+             WHERE a.abbrev OPERATOR(pg_catalog.=) pg_catalog.upper(NEW.timezone);
+            SELECT pg_catalog.string_agg(pg_catalog.format('UTC%s%s as in %L',
+                                             CASE WHEN z.utc_offset OPERATOR(pg_catalog.>=) '0'::interval THEN '+' ELSE '' END,
+                                             pg_catalog.to_char(z.utc_offset, 'HH24:MI'), z.name),
+                                         ', ' ORDER BY z.utc_offset)
+              INTO users_of
+              FROM (SELECT DISTINCT ON (n.utc_offset) n.utc_offset, n.name
+                      FROM pg_catalog.pg_timezone_names n
+                     WHERE n.abbrev OPERATOR(pg_catalog.=) pg_catalog.upper(NEW.timezone)
+                       AND n.name OPERATOR(pg_catalog.~) '^[A-Z][a-z]+/'
+                     ORDER BY n.utc_offset,
+                              n.name OPERATOR(pg_catalog.<>) ALL (ARRAY['America/Chicago', 'America/New_York',
+                                  'America/Denver', 'America/Los_Angeles', 'Asia/Shanghai', 'Asia/Kolkata',
+                                  'Asia/Tokyo', 'Europe/London', 'Europe/Paris', 'Australia/Sydney']),
+                              n.name OPERATOR(pg_catalog.~~) 'Etc/%',
+                              pg_catalog.length(n.name), n.name) z;
+            RAISE EXCEPTION 'ME "%" has time zone "%", which is not a zone name of the IANA database', NEW.me_id, NEW.timezone
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = CASE WHEN reading IS NULL AND users_of IS NULL
+                                  THEN 'Give the full name of the ME''s zone from pg_timezone_names, such as ''Asia/Shanghai'' or ''America/Chicago''.'
+                                  ELSE pg_catalog.format('"%s" is an abbreviation%s%s. Give the full name of the ME''s zone.', NEW.timezone,
+                                                         ', which PostgreSQL reads as UTC' OPERATOR(pg_catalog.||) reading,
+                                                         '; zones that use it now: ' OPERATOR(pg_catalog.||) users_of)
+                             END;
+        END IF;
     END IF;
     IF NEW.kind IS NOT NULL AND NEW.kind OPERATOR(pg_catalog.<>) ALL (ARRAY['user', 'node']) THEN
         RAISE EXCEPTION 'ME "%" has unknown kind "%"', NEW.me_id, NEW.kind
@@ -276,7 +318,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.me_check() IS
-'Trigger: validates a wwva.me row (time zone, kind, N, K) and keeps MEs with postings or events from being deleted or renamed.';
+'Trigger: validates a wwva.me row (a full IANA time zone name, kind, N, K) and keeps MEs with postings or events from being deleted or renamed.';
 
 CREATE TRIGGER me_check BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.me
     FOR EACH ROW EXECUTE FUNCTION @extschema@.me_check();
@@ -311,11 +353,30 @@ BEGIN
             USING ERRCODE = 'exclusion_violation',
                   HINT = 'Periods are half-open [starts_on, ends_on): let one period end on the day the next one starts.';
     END IF;
+    -- An inclusive end typed by habit leaves a day that no period covers.
+    SELECT p.period_id, p.starts_on, p.ends_on INTO other
+      FROM @extschema@.period p
+     WHERE (p.starts_on OPERATOR(pg_catalog.=) (NEW.ends_on OPERATOR(pg_catalog.+) 1)
+            OR p.ends_on OPERATOR(pg_catalog.=) (NEW.starts_on OPERATOR(pg_catalog.-) 1))
+       AND (TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR p.period_id OPERATOR(pg_catalog.<>) OLD.period_id)
+     ORDER BY p.starts_on
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE WARNING 'period "%" [%, %) and period "%" [%, %) leave one day between them that no period covers',
+            NEW.period_id, NEW.starts_on, NEW.ends_on, other.period_id, other.starts_on, other.ends_on
+            USING HINT = 'ends_on is exclusive, the first day after the period: a month ends on the 1st of the next month.';
+    ELSIF pg_catalog.date_part('day', (NEW.ends_on OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog.=) 1
+          AND NOT EXISTS (SELECT FROM @extschema@.period p
+                           WHERE p.starts_on OPERATOR(pg_catalog.=) NEW.ends_on) THEN
+        RAISE WARNING 'period "%" [%, %) leaves out %, the last day of its month',
+            NEW.period_id, NEW.starts_on, NEW.ends_on, NEW.ends_on
+            USING HINT = 'ends_on is exclusive, the first day after the period: for a whole month give the 1st of the next month.';
+    END IF;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.period_check() IS
-'Trigger: rejects an empty, unbounded or overlapping wwva.period row, naming the period it overlaps.';
+'Trigger: rejects an empty, unbounded or overlapping wwva.period row, naming the period it overlaps; warns when an end looks inclusive (a one-day gap to a neighbour, or an end on the last day of a month).';
 
 CREATE TRIGGER period_check BEFORE INSERT OR UPDATE ON @extschema@.period
     FOR EACH ROW EXECUTE FUNCTION @extschema@.period_check();

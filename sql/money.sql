@@ -95,6 +95,13 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'Give the rate as a fraction of the base, e.g. 0.25 for 25%.';
     END IF;
+    -- A rate is a fraction of the base: 10 would pay 1,000% of it.
+    IF NEW.rate OPERATOR(pg_catalog.>) 1 THEN
+        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has rate %, more than the whole base',
+            NEW.me_id, NEW.party, NEW.rate
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Give the rate as a fraction of the base between 0 and 1: 0.10 for 10%, not 10.';
+    END IF;
     IF NEW.floor OPERATOR(pg_catalog.<) 0 OR NEW.cap OPERATOR(pg_catalog.<) 0
        OR NEW.floor OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[])
        OR NEW.cap OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
@@ -113,7 +120,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.sharing_rule_check() IS
-'Trigger: rejects a wwva.sharing_rule row with an unknown ME, party or base, a negative or non-finite rate, floor or cap, or a floor above the cap.';
+'Trigger: rejects a wwva.sharing_rule row with an unknown ME, party or base, a rate outside [0, 1], a negative or non-finite floor or cap, or a floor above the cap.';
 
 CREATE TRIGGER sharing_rule_check BEFORE INSERT OR UPDATE ON @extschema@.sharing_rule
     FOR EACH ROW EXECUTE FUNCTION @extschema@.sharing_rule_check();

@@ -5,3 +5,331 @@
 -- wwva 0.7.0 -> 0.8.0, written by hand: what BI tools, careless analysts and
 -- DBAs tripped over (issue 15).  Each part below says what it changes.
 -- ===========================================================================
+
+-- ---------------------------------------------------------------------------
+-- Typo guards (as sql/ledgers.sql, sql/money.sql, sql/emc.sql): time zones
+-- must be IANA zone names; sharing and tier rates are fractions from 0 to
+-- 1; a period whose end looks inclusive is stored with a WARNING.  Rows
+-- already stored are not checked again.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@.me_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    reading text;
+    users_of text;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+       OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
+        BEGIN
+            PERFORM pg_catalog.timezone(NEW.timezone, pg_catalog.now());
+        EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
+            RAISE EXCEPTION 'ME "%" has unknown time zone "%"', NEW.me_id, NEW.timezone
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Use a name from pg_timezone_names, such as ''Asia/Shanghai'' or ''UTC''.';
+        END;
+        -- PostgreSQL also takes abbreviations and POSIX rules, which read
+        -- plausibly and mean something else: 'CST' is US Central, never
+        -- China.  Area/Location names pass at once; other names must be
+        -- zones of the IANA database (UTC, EST, Japan, ...).
+        IF NEW.timezone OPERATOR(pg_catalog.!~*) '^[a-z_]+(/[a-z0-9_+-]+)+$'
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_timezone_names z
+                            WHERE pg_catalog.lower(z.name) OPERATOR(pg_catalog.=) pg_catalog.lower(NEW.timezone)) THEN
+            -- the hint: what PostgreSQL reads an abbreviation as, and a
+            -- zone using it now per UTC offset (the one most people mean,
+            -- where it is one)
+            SELECT CASE WHEN a.utc_offset OPERATOR(pg_catalog.>=) '0'::interval THEN '+' ELSE '' END
+                   OPERATOR(pg_catalog.||) pg_catalog.to_char(a.utc_offset, 'HH24:MI')
+              INTO reading
+              FROM pg_catalog.pg_timezone_abbrevs a
+             WHERE a.abbrev OPERATOR(pg_catalog.=) pg_catalog.upper(NEW.timezone);
+            SELECT pg_catalog.string_agg(pg_catalog.format('UTC%s%s as in %L',
+                                             CASE WHEN z.utc_offset OPERATOR(pg_catalog.>=) '0'::interval THEN '+' ELSE '' END,
+                                             pg_catalog.to_char(z.utc_offset, 'HH24:MI'), z.name),
+                                         ', ' ORDER BY z.utc_offset)
+              INTO users_of
+              FROM (SELECT DISTINCT ON (n.utc_offset) n.utc_offset, n.name
+                      FROM pg_catalog.pg_timezone_names n
+                     WHERE n.abbrev OPERATOR(pg_catalog.=) pg_catalog.upper(NEW.timezone)
+                       AND n.name OPERATOR(pg_catalog.~) '^[A-Z][a-z]+/'
+                     ORDER BY n.utc_offset,
+                              n.name OPERATOR(pg_catalog.<>) ALL (ARRAY['America/Chicago', 'America/New_York',
+                                  'America/Denver', 'America/Los_Angeles', 'Asia/Shanghai', 'Asia/Kolkata',
+                                  'Asia/Tokyo', 'Europe/London', 'Europe/Paris', 'Australia/Sydney']),
+                              n.name OPERATOR(pg_catalog.~~) 'Etc/%',
+                              pg_catalog.length(n.name), n.name) z;
+            RAISE EXCEPTION 'ME "%" has time zone "%", which is not a zone name of the IANA database', NEW.me_id, NEW.timezone
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = CASE WHEN reading IS NULL AND users_of IS NULL
+                                  THEN 'Give the full name of the ME''s zone from pg_timezone_names, such as ''Asia/Shanghai'' or ''America/Chicago''.'
+                                  ELSE pg_catalog.format('"%s" is an abbreviation%s%s. Give the full name of the ME''s zone.', NEW.timezone,
+                                                         ', which PostgreSQL reads as UTC' OPERATOR(pg_catalog.||) reading,
+                                                         '; zones that use it now: ' OPERATOR(pg_catalog.||) users_of)
+                             END;
+        END IF;
+    END IF;
+    IF NEW.kind IS NOT NULL AND NEW.kind OPERATOR(pg_catalog.<>) ALL (ARRAY['user', 'node']) THEN
+        RAISE EXCEPTION 'ME "%" has unknown kind "%"', NEW.me_id, NEW.kind
+            USING ERRCODE = 'check_violation',
+                  HINT = 'kind must be ''user'' (faces users) or ''node'' (supplies other MEs).';
+    END IF;
+    IF NEW.active_min_transactions OPERATOR(pg_catalog.<) 1
+       OR NEW.active_min_transactions OPERATOR(pg_catalog.>) 65535 THEN
+        RAISE EXCEPTION 'ME "%" has active_min_transactions %, outside 1 to 65535',
+            NEW.me_id, NEW.active_min_transactions
+            USING ERRCODE = 'check_violation',
+                  HINT = 'active_min_transactions is N: a user is active with at least N transaction events in a period.';
+    END IF;
+    IF NEW.lifetime_periods OPERATOR(pg_catalog.<) 1
+       OR NEW.lifetime_periods OPERATOR(pg_catalog.>) 1000 THEN
+        RAISE EXCEPTION 'ME "%" has lifetime_periods %, outside 1 to 1000',
+            NEW.me_id, NEW.lifetime_periods
+            USING ERRCODE = 'check_violation',
+                  HINT = 'lifetime_periods is K: active in the current and previous K-1 periods (default 2).';
+    END IF;
+    -- Renaming or deleting an ME that still has postings or events would
+    -- orphan them.  The SHARE locks wait for in-flight writers, so rows they
+    -- commit are seen by the check below.
+    IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT'
+       AND (TG_OP OPERATOR(pg_catalog.=) 'DELETE' OR NEW.me_id IS DISTINCT FROM OLD.me_id) THEN
+        LOCK TABLE @extschema@.ledger, @extschema@.user_event IN SHARE MODE;
+        IF EXISTS (SELECT FROM @extschema@.ledger l WHERE l.me_id OPERATOR(pg_catalog.=) OLD.me_id)
+           OR EXISTS (SELECT FROM @extschema@.user_event e WHERE e.me_id OPERATOR(pg_catalog.=) OLD.me_id) THEN
+            RAISE EXCEPTION 'ME "%" still has ledger postings or user events', OLD.me_id
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'Delete or move its rows in wwva.ledger and wwva.user_event first.';
+        END IF;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.me_check() IS
+'Trigger: validates a wwva.me row (a full IANA time zone name, kind, N, K) and keeps MEs with postings or events from being deleted or renamed.';
+
+CREATE OR REPLACE FUNCTION @extschema@.period_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    other record;
+BEGIN
+    IF NEW.starts_on IS NULL OR NEW.ends_on IS NULL THEN
+        RAISE EXCEPTION 'period "%" needs both starts_on and ends_on', NEW.period_id
+            USING ERRCODE = 'not_null_violation',
+                  HINT = 'Periods are half-open: starts_on is the first day, ends_on the first day after.';
+    END IF;
+    IF NOT (pg_catalog.isfinite(NEW.starts_on) AND pg_catalog.isfinite(NEW.ends_on))
+       OR NEW.starts_on OPERATOR(pg_catalog.>=) NEW.ends_on THEN
+        RAISE EXCEPTION 'period "%" [%, %) is empty or unbounded', NEW.period_id, NEW.starts_on, NEW.ends_on
+            USING ERRCODE = 'check_violation',
+                  HINT = 'starts_on must be a finite date before ends_on, e.g. [2017-01-01, 2018-01-01) for the year 2017.';
+    END IF;
+    SELECT p.period_id, p.starts_on, p.ends_on INTO other
+      FROM @extschema@.period p
+     WHERE pg_catalog.daterange(p.starts_on, p.ends_on)
+           OPERATOR(pg_catalog.&&) pg_catalog.daterange(NEW.starts_on, NEW.ends_on)
+       AND (TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR p.period_id OPERATOR(pg_catalog.<>) OLD.period_id)
+     ORDER BY p.starts_on
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'period "%" [%, %) overlaps period "%" [%, %)',
+            NEW.period_id, NEW.starts_on, NEW.ends_on, other.period_id, other.starts_on, other.ends_on
+            USING ERRCODE = 'exclusion_violation',
+                  HINT = 'Periods are half-open [starts_on, ends_on): let one period end on the day the next one starts.';
+    END IF;
+    -- An inclusive end typed by habit leaves a day that no period covers.
+    SELECT p.period_id, p.starts_on, p.ends_on INTO other
+      FROM @extschema@.period p
+     WHERE (p.starts_on OPERATOR(pg_catalog.=) (NEW.ends_on OPERATOR(pg_catalog.+) 1)
+            OR p.ends_on OPERATOR(pg_catalog.=) (NEW.starts_on OPERATOR(pg_catalog.-) 1))
+       AND (TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR p.period_id OPERATOR(pg_catalog.<>) OLD.period_id)
+     ORDER BY p.starts_on
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE WARNING 'period "%" [%, %) and period "%" [%, %) leave one day between them that no period covers',
+            NEW.period_id, NEW.starts_on, NEW.ends_on, other.period_id, other.starts_on, other.ends_on
+            USING HINT = 'ends_on is exclusive, the first day after the period: a month ends on the 1st of the next month.';
+    ELSIF pg_catalog.date_part('day', (NEW.ends_on OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog.=) 1
+          AND NOT EXISTS (SELECT FROM @extschema@.period p
+                           WHERE p.starts_on OPERATOR(pg_catalog.=) NEW.ends_on) THEN
+        RAISE WARNING 'period "%" [%, %) leaves out %, the last day of its month',
+            NEW.period_id, NEW.starts_on, NEW.ends_on, NEW.ends_on
+            USING HINT = 'ends_on is exclusive, the first day after the period: for a whole month give the 1st of the next month.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.period_check() IS
+'Trigger: rejects an empty, unbounded or overlapping wwva.period row, naming the period it overlaps; warns when an end looks inclusive (a one-day gap to a neighbour, or an end on the last day of a month).';
+
+CREATE OR REPLACE FUNCTION @extschema@.sharing_rule_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
+        RAISE EXCEPTION 'sharing rule for ME "%", party "%" names an unknown ME', NEW.me_id, NEW.party
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Add the ME to wwva.me first.';
+    END IF;
+    IF NEW.party IS NULL OR NEW.party OPERATOR(pg_catalog.<>) ALL (ARRAY['users', 'investors', 'team']) THEN
+        RAISE EXCEPTION 'sharing rule for ME "%" has unknown party "%"', NEW.me_id, NEW.party
+            USING ERRCODE = 'check_violation',
+                  HINT = 'party must be ''users'' (2d), ''investors'' (2e) or ''team'' (2f).';
+    END IF;
+    IF NEW.base IS NULL OR NEW.base OPERATOR(pg_catalog.<>) ALL
+           (ARRAY['total_profit', 'ecosystem_profit', 'hardware_profit', 'excess_over_target']) THEN
+        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has unknown base "%"', NEW.me_id, NEW.party, NEW.base
+            USING ERRCODE = 'check_violation',
+                  HINT = 'base must be ''total_profit'', ''ecosystem_profit'', ''hardware_profit'' or ''excess_over_target''.';
+    END IF;
+    IF NEW.rate IS NULL OR NEW.rate OPERATOR(pg_catalog.<) 0
+       OR NEW.rate OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has rate %, which is not a finite number >= 0',
+            NEW.me_id, NEW.party, COALESCE(NEW.rate::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Give the rate as a fraction of the base, e.g. 0.25 for 25%.';
+    END IF;
+    -- A rate is a fraction of the base: 10 would pay 1,000% of it.
+    IF NEW.rate OPERATOR(pg_catalog.>) 1 THEN
+        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has rate %, more than the whole base',
+            NEW.me_id, NEW.party, NEW.rate
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Give the rate as a fraction of the base between 0 and 1: 0.10 for 10%, not 10.';
+    END IF;
+    IF NEW.floor OPERATOR(pg_catalog.<) 0 OR NEW.cap OPERATOR(pg_catalog.<) 0
+       OR NEW.floor OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[])
+       OR NEW.cap OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has floor % and cap %; both must be finite and >= 0',
+            NEW.me_id, NEW.party, NEW.floor, NEW.cap
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Use NULL for no floor or no cap.';
+    END IF;
+    IF NEW.floor OPERATOR(pg_catalog.>) NEW.cap THEN
+        RAISE EXCEPTION 'sharing rule for ME "%", party "%" has floor % above cap %',
+            NEW.me_id, NEW.party, NEW.floor, NEW.cap
+            USING ERRCODE = 'check_violation',
+                  HINT = 'The floor is the least and the cap the most the party receives: floor <= cap.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sharing_rule_check() IS
+'Trigger: rejects a wwva.sharing_rule row with an unknown ME, party or base, a rate outside [0, 1], a negative or non-finite floor or cap, or a floor above the cap.';
+
+CREATE OR REPLACE FUNCTION @extschema@.emc_tier_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.threshold IS NULL
+       OR NEW.threshold OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%" has a tier at %, which is not a finite number',
+            NEW.emc_id, NEW.period_id, COALESCE(NEW.threshold::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A tier starts at a finite value added, at or above the leading target.';
+    END IF;
+    IF NEW.rate IS NULL OR NEW.rate OPERATOR(pg_catalog.<) 0
+       OR NEW.rate OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%": tier at % has rate %, which is not a finite number >= 0',
+            NEW.emc_id, NEW.period_id, NEW.threshold, COALESCE(NEW.rate::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A tier''s rate is the pool''s share of the value added in that tier, e.g. 0.20.';
+    END IF;
+    IF NEW.rate OPERATOR(pg_catalog.>) 1 THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%": tier at % has rate %, more than the whole value added in the tier',
+            NEW.emc_id, NEW.period_id, NEW.threshold, NEW.rate
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A tier''s rate is a fraction between 0 and 1: 0.20 for 20%, not 20.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.emc_tier_check() IS
+'Trigger: rejects a wwva.emc_tier row with a non-finite threshold or a rate outside [0, 1], naming the EMC and period.';
+
+-- ---------------------------------------------------------------------------
+-- Granting an analyst or a loader in one step (as sql/grants.sql).
+-- ---------------------------------------------------------------------------
+-- What a reader of the statement needs: every table and view the extension
+-- made in schema wwva, but not the partitions (read through their parents)
+-- and not the status views, which read wwva_internal (the extension
+-- owner's alone).
+CREATE FUNCTION wwva_internal.reader_relations() RETURNS SETOF regclass
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT c.oid::regclass
+  FROM pg_class c
+  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT x.oid FROM pg_extension x WHERE x.extname = 'wwva')
+   AND c.relnamespace = '@extschema@'::regnamespace
+   AND c.relkind IN ('r', 'p', 'v')
+   AND NOT c.relispartition
+   AND NOT EXISTS (SELECT FROM pg_depend u
+                     JOIN pg_rewrite w ON w.oid = u.objid
+                     JOIN pg_class t ON t.oid = u.refobjid
+                    WHERE u.classid = 'pg_rewrite'::regclass AND w.ev_class = c.oid
+                      AND t.relnamespace = 'wwva_internal'::regnamespace)
+ ORDER BY c.relname
+$$;
+COMMENT ON FUNCTION wwva_internal.reader_relations() IS
+'The tables and views wwva.grant_reader() grants SELECT on.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.reader_relations() FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.grant_reader(reader regrole) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel regclass;
+BEGIN
+    EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA @extschema@ TO %s', reader);
+    FOR rel IN SELECT wwva_internal.reader_relations() LOOP
+        EXECUTE pg_catalog.format('GRANT SELECT ON %s TO %s', rel, reader);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.grant_reader(regrole) IS
+'Grants a role what reading the statement needs: USAGE on schema wwva and SELECT on its tables and views (not the partitions, not the owner-only status views, nothing in wwva_internal). Rows stay subject to row-level security. Run it again after ALTER EXTENSION wwva UPDATE.';
+
+CREATE FUNCTION @extschema@.revoke_reader(reader regrole) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel regclass;
+BEGIN
+    FOR rel IN SELECT wwva_internal.reader_relations() LOOP
+        EXECUTE pg_catalog.format('REVOKE SELECT ON %s FROM %s', rel, reader);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.revoke_reader(regrole) IS
+'Takes back the SELECT privileges wwva.grant_reader() granted (USAGE on schema wwva, which gives nothing by itself, stays: the role may be a loader too).';
+
+CREATE FUNCTION @extschema@.grant_loader(loader regrole) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA @extschema@ TO %s', loader);
+    -- the row checks look the ME up
+    EXECUTE pg_catalog.format('GRANT SELECT ON @extschema@.me TO %s', loader);
+    EXECUTE pg_catalog.format('GRANT INSERT ON @extschema@.ledger, @extschema@.user_event TO %s', loader);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.grant_loader(regrole) IS
+'Grants a role what loading the ledgers needs: USAGE on schema wwva, SELECT on wwva.me and INSERT on wwva.ledger and wwva.user_event. Nothing on the change traces: the capture triggers write them.';
+
+CREATE FUNCTION @extschema@.revoke_loader(loader regrole) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE pg_catalog.format('REVOKE INSERT ON @extschema@.ledger, @extschema@.user_event FROM %s', loader);
+    EXECUTE pg_catalog.format('REVOKE SELECT ON @extschema@.me FROM %s', loader);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.revoke_loader(regrole) IS
+'Takes back the privileges wwva.grant_loader() granted on wwva.me and the ledgers (USAGE on schema wwva stays).';
