@@ -201,6 +201,25 @@ COMMENT ON COLUMN @extschema@.user_event.user_id IS 'The acting user.';
 COMMENT ON COLUMN @extschema@.user_event.occurred_at IS 'When the action happened.';
 COMMENT ON COLUMN @extschema@.user_event.kind IS
 '''interaction'' (design iteration), ''transaction'' (reservation, presale, purchase), ''customization'' (user-maker interaction) or ''co_creation'' (community or platform-evolution contribution).';
+
+-- A BI tool lists the default partitions beside their parents (JDBC's
+-- getTables does): they carry the parents' column comments.
+DO $$
+DECLARE
+    col record;
+BEGIN
+    FOR col IN
+        SELECT p.child, a.attname, pg_catalog.col_description(p.parent, a.attnum) AS description
+          FROM (VALUES ('@extschema@.ledger'::regclass, '@extschema@.ledger_default'::regclass),
+                       ('@extschema@.user_event'::regclass, '@extschema@.user_event_default'::regclass)) AS p(parent, child)
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) p.parent
+         WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+           AND pg_catalog.col_description(p.parent, a.attnum) IS NOT NULL
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', col.child, col.attname, col.description);
+    END LOOP;
+END
+$$;
 -- ---------------------------------------------------------------------------
 -- Validation triggers
 -- ---------------------------------------------------------------------------

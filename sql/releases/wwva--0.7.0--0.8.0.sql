@@ -333,3 +333,27 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.revoke_loader(regrole) IS
 'Takes back the privileges wwva.grant_loader() granted on wwva.me and the ledgers (USAGE on schema wwva stays).';
+
+-- ---------------------------------------------------------------------------
+-- The default partitions carry their parents' column comments (as
+-- sql/ledgers.sql; 0.7.0 had cleared the ones an upgrade through 0.5.0
+-- left, which could be stale).
+-- ---------------------------------------------------------------------------
+-- A BI tool lists the default partitions beside their parents (JDBC's
+-- getTables does): they carry the parents' column comments.
+DO $$
+DECLARE
+    col record;
+BEGIN
+    FOR col IN
+        SELECT p.child, a.attname, pg_catalog.col_description(p.parent, a.attnum) AS description
+          FROM (VALUES ('@extschema@.ledger'::regclass, '@extschema@.ledger_default'::regclass),
+                       ('@extschema@.user_event'::regclass, '@extschema@.user_event_default'::regclass)) AS p(parent, child)
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) p.parent
+         WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+           AND pg_catalog.col_description(p.parent, a.attnum) IS NOT NULL
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', col.child, col.attname, col.description);
+    END LOOP;
+END
+$$;

@@ -145,3 +145,13 @@ ALTER TABLE wwva.ledger_guarded DISABLE ROW LEVEL SECURITY;
 SELECT relrowsecurity AS guarded_again FROM pg_class WHERE oid = 'wwva.ledger_guarded'::regclass;
 DROP TABLE wwva.ledger_guarded;
 DELETE FROM wwva.me WHERE me_id = 'guarded';
+
+-- the default partitions, which BI tools list beside their parents, carry
+-- the parents' column comments
+SELECT p.child AS partition, a.attname AS column_without_parents_comment
+  FROM (VALUES ('wwva.ledger'::regclass, 'wwva.ledger_default'::regclass),
+               ('wwva.user_event'::regclass, 'wwva.user_event_default'::regclass)) AS p(parent, child)
+  JOIN pg_attribute a ON a.attrelid = p.parent AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE col_description(p.child, a.attnum) IS DISTINCT FROM col_description(p.parent, a.attnum)
+    OR col_description(p.parent, a.attnum) IS NULL
+ ORDER BY 1::text, 2;
