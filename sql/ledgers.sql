@@ -91,12 +91,19 @@ CREATE TABLE @extschema@.ledger (
     user_id    bigint,
     partner_id text,
     memo       text,
+    source_ref text,
     CONSTRAINT ledger_behavior_only_for_costs
         CHECK ((kind = 'cost') = (behavior IS NOT NULL))
 ) PARTITION BY LIST (me_id);
 
+-- A loader's own reference of a row is unique per ME in every local
+-- partition (the guard in sql/security.sql gives partitions added later the
+-- same unique index), so a batch sent again with INSERT ... ON CONFLICT DO
+-- NOTHING is stored once.  The parent cannot have that index: PostgreSQL
+-- allows none once a partition is foreign.
 CREATE TABLE @extschema@.ledger_default PARTITION OF @extschema@.ledger (
     PRIMARY KEY (entry_id),
+    CONSTRAINT ledger_default_source_ref_key UNIQUE (me_id, source_ref),
     FOREIGN KEY (me_id) REFERENCES @extschema@.me
 ) DEFAULT;
 
@@ -112,11 +119,13 @@ CREATE TABLE @extschema@.user_event (
                 CONSTRAINT user_event_occurred_at_finite CHECK (isfinite(occurred_at)),
     kind        text NOT NULL
                 CONSTRAINT user_event_kind_known
-                CHECK (kind IN ('interaction', 'transaction', 'customization', 'co_creation'))
+                CHECK (kind IN ('interaction', 'transaction', 'customization', 'co_creation')),
+    source_ref  text
 ) PARTITION BY LIST (me_id);
 
 CREATE TABLE @extschema@.user_event_default PARTITION OF @extschema@.user_event (
-    PRIMARY KEY (event_id)
+    PRIMARY KEY (event_id),
+    CONSTRAINT user_event_default_source_ref_key UNIQUE (me_id, source_ref)
 ) DEFAULT;
 
 CREATE INDEX user_event_me_occurred_at_idx ON @extschema@.user_event (me_id, occurred_at);
@@ -190,6 +199,7 @@ COMMENT ON COLUMN @extschema@.ledger.category IS 'Free breakdown, e.g. materials
 COMMENT ON COLUMN @extschema@.ledger.user_id IS 'User the posting concerns, when known.';
 COMMENT ON COLUMN @extschema@.ledger.partner_id IS 'Ecosystem partner the posting concerns, when known.';
 COMMENT ON COLUMN @extschema@.ledger.memo IS 'Free text.';
+COMMENT ON COLUMN @extschema@.ledger.source_ref IS 'The loader''s own reference of the posting (file and line, message id), unique per ME when given: a batch sent again with INSERT ... ON CONFLICT DO NOTHING is stored once.';
 
 COMMENT ON TABLE @extschema@.user_event IS
 'User actions, one row each; assigned to a period by the date of occurred_at in the ME''s time zone. Partitioned by me_id: rows of MEs without a partition of their own are kept in wwva.user_event_default.';
@@ -199,6 +209,7 @@ COMMENT ON COLUMN @extschema@.user_event.event_id IS 'Generated identifier of th
 COMMENT ON COLUMN @extschema@.user_event.me_id IS 'ME whose ecosystem the action happened in (must exist in wwva.me).';
 COMMENT ON COLUMN @extschema@.user_event.user_id IS 'The acting user.';
 COMMENT ON COLUMN @extschema@.user_event.occurred_at IS 'When the action happened.';
+COMMENT ON COLUMN @extschema@.user_event.source_ref IS 'The loader''s own reference of the event, unique per ME when given: a batch sent again with INSERT ... ON CONFLICT DO NOTHING is stored once.';
 COMMENT ON COLUMN @extschema@.user_event.kind IS
 '''interaction'' (design iteration), ''transaction'' (reservation, presale, purchase), ''customization'' (user-maker interaction) or ''co_creation'' (community or platform-evolution contribution).';
 

@@ -78,10 +78,34 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
     END LOOP;
+    -- A local leaf partition added later keeps a loader's references
+    -- unique per ME, as the default partitions do (sql/ledgers.sql).
+    FOR part IN
+        SELECT t.relid
+          FROM pg_catalog.pg_class root
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) root.relnamespace
+         CROSS JOIN LATERAL pg_catalog.pg_partition_tree(root.oid) t
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+         WHERE n.nspname OPERATOR(pg_catalog.=) '@extschema@'
+           AND root.relname OPERATOR(pg_catalog.=) ANY (ARRAY['ledger', 'user_event']::name[])
+           AND t.level OPERATOR(pg_catalog.>) 0 AND t.isleaf
+           AND c.relkind OPERATOR(pg_catalog.=) 'r'
+           AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+           AND NOT EXISTS (
+               SELECT FROM pg_catalog.pg_index i
+                WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid AND i.indisunique AND i.indpred IS NULL
+                  AND i.indkey::text OPERATOR(pg_catalog.=) (
+                          SELECT pg_catalog.string_agg(a.attnum::text, ' ' ORDER BY k.ord)
+                            FROM pg_catalog.unnest(ARRAY['me_id', 'source_ref']::name[]) WITH ORDINALITY AS k(name, ord)
+                            JOIN pg_catalog.pg_attribute a
+                              ON a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attname OPERATOR(pg_catalog.=) k.name))
+    LOOP
+        EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (me_id, source_ref)', part);
+    END LOOP;
 END
 $$;
 COMMENT ON FUNCTION wwva_internal.guard_ledger_partitions() IS
-'Event trigger: after CREATE TABLE, ALTER TABLE or CREATE SCHEMA (which may create tables), enables row-level security on every table partition of wwva.ledger and wwva.user_event that lacks it, so no partition shows its rows to a role the ledgers'' policies restrict.';
+'Event trigger: after CREATE TABLE, ALTER TABLE or CREATE SCHEMA (which may create tables), enables row-level security on every table partition of wwva.ledger and wwva.user_event that lacks it, so no partition shows its rows to a role the ledgers'' policies restrict, and gives every local leaf partition a unique index on (me_id, source_ref), so a re-sent batch is stored once.';
 REVOKE EXECUTE ON FUNCTION wwva_internal.guard_ledger_partitions() FROM PUBLIC;
 CREATE EVENT TRIGGER wwva_guard_ledger_partitions ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA')

@@ -335,6 +335,105 @@ COMMENT ON FUNCTION @extschema@.revoke_loader(regrole) IS
 'Takes back the privileges wwva.grant_loader() granted on wwva.me and the ledgers (USAGE on schema wwva stays).';
 
 -- ---------------------------------------------------------------------------
+-- Idempotent loads (as sql/ledgers.sql and sql/security.sql): the loader's
+-- own reference of a row, unique per ME in every local partition.
+-- ---------------------------------------------------------------------------
+ALTER TABLE @extschema@.ledger ADD COLUMN source_ref text;
+ALTER TABLE @extschema@.user_event ADD COLUMN source_ref text;
+ALTER TABLE @extschema@.ledger_default
+    ADD CONSTRAINT ledger_default_source_ref_key UNIQUE (me_id, source_ref);
+ALTER TABLE @extschema@.user_event_default
+    ADD CONSTRAINT user_event_default_source_ref_key UNIQUE (me_id, source_ref);
+COMMENT ON COLUMN @extschema@.ledger.source_ref IS 'The loader''s own reference of the posting (file and line, message id), unique per ME when given: a batch sent again with INSERT ... ON CONFLICT DO NOTHING is stored once.';
+COMMENT ON COLUMN @extschema@.user_event.source_ref IS 'The loader''s own reference of the event, unique per ME when given: a batch sent again with INSERT ... ON CONFLICT DO NOTHING is stored once.';
+
+CREATE OR REPLACE FUNCTION wwva_internal.guard_ledger_partitions() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    part regclass;
+BEGIN
+    -- Partitions the DDL's role may alter: a DBA who adds one owns the
+    -- ledgers, and so the partitions wwva made.  The ledgers are found in
+    -- the catalog, not by name, so that roles without the use of schema
+    -- wwva can still create tables of their own.
+    FOR part IN
+        SELECT t.relid
+          FROM pg_catalog.pg_class root
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) root.relnamespace
+         CROSS JOIN LATERAL pg_catalog.pg_partition_tree(root.oid) t
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+         WHERE n.nspname OPERATOR(pg_catalog.=) '@extschema@'
+           AND root.relname OPERATOR(pg_catalog.=) ANY (ARRAY['ledger', 'user_event']::name[])
+           AND t.level OPERATOR(pg_catalog.>) 0
+           AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[])
+           AND NOT c.relrowsecurity
+           AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
+    END LOOP;
+    -- A local leaf partition added later keeps a loader's references
+    -- unique per ME, as the default partitions do (sql/ledgers.sql).
+    FOR part IN
+        SELECT t.relid
+          FROM pg_catalog.pg_class root
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) root.relnamespace
+         CROSS JOIN LATERAL pg_catalog.pg_partition_tree(root.oid) t
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+         WHERE n.nspname OPERATOR(pg_catalog.=) '@extschema@'
+           AND root.relname OPERATOR(pg_catalog.=) ANY (ARRAY['ledger', 'user_event']::name[])
+           AND t.level OPERATOR(pg_catalog.>) 0 AND t.isleaf
+           AND c.relkind OPERATOR(pg_catalog.=) 'r'
+           AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+           AND NOT EXISTS (
+               SELECT FROM pg_catalog.pg_index i
+                WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid AND i.indisunique AND i.indpred IS NULL
+                  AND i.indkey::text OPERATOR(pg_catalog.=) (
+                          SELECT pg_catalog.string_agg(a.attnum::text, ' ' ORDER BY k.ord)
+                            FROM pg_catalog.unnest(ARRAY['me_id', 'source_ref']::name[]) WITH ORDINALITY AS k(name, ord)
+                            JOIN pg_catalog.pg_attribute a
+                              ON a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attname OPERATOR(pg_catalog.=) k.name))
+    LOOP
+        EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (me_id, source_ref)', part);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.guard_ledger_partitions() IS
+'Event trigger: after CREATE TABLE, ALTER TABLE or CREATE SCHEMA (which may create tables), enables row-level security on every table partition of wwva.ledger and wwva.user_event that lacks it, so no partition shows its rows to a role the ledgers'' policies restrict, and gives every local leaf partition a unique index on (me_id, source_ref), so a re-sent batch is stored once.';
+
+-- the local partitions added before this upgrade
+DO $$
+DECLARE
+    part regclass;
+BEGIN
+    -- A local leaf partition added later keeps a loader's references
+    -- unique per ME, as the default partitions do (sql/ledgers.sql).
+    FOR part IN
+        SELECT t.relid
+          FROM pg_catalog.pg_class root
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) root.relnamespace
+         CROSS JOIN LATERAL pg_catalog.pg_partition_tree(root.oid) t
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+         WHERE n.nspname OPERATOR(pg_catalog.=) '@extschema@'
+           AND root.relname OPERATOR(pg_catalog.=) ANY (ARRAY['ledger', 'user_event']::name[])
+           AND t.level OPERATOR(pg_catalog.>) 0 AND t.isleaf
+           AND c.relkind OPERATOR(pg_catalog.=) 'r'
+           AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+           AND NOT EXISTS (
+               SELECT FROM pg_catalog.pg_index i
+                WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid AND i.indisunique AND i.indpred IS NULL
+                  AND i.indkey::text OPERATOR(pg_catalog.=) (
+                          SELECT pg_catalog.string_agg(a.attnum::text, ' ' ORDER BY k.ord)
+                            FROM pg_catalog.unnest(ARRAY['me_id', 'source_ref']::name[]) WITH ORDINALITY AS k(name, ord)
+                            JOIN pg_catalog.pg_attribute a
+                              ON a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attname OPERATOR(pg_catalog.=) k.name))
+    LOOP
+        EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (me_id, source_ref)', part);
+    END LOOP;
+END
+$$;
+
+-- ---------------------------------------------------------------------------
 -- The default partitions carry their parents' column comments (as
 -- sql/ledgers.sql; 0.7.0 had cleared the ones an upgrade through 0.5.0
 -- left, which could be stale).

@@ -75,7 +75,7 @@ SELECT p.oid::regprocedure AS internal_function, has_function_privilege('public'
   FROM pg_proc p
  WHERE p.pronamespace = 'wwva_internal'::regnamespace
    AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- wwva_internal: no privilege for anyone but the owner
 SELECT n.nspname, n.nspacl FROM pg_namespace n WHERE n.nspname = 'wwva_internal';
@@ -154,4 +154,4 @@ SELECT p.child AS partition, a.attname AS column_without_parents_comment
   JOIN pg_attribute a ON a.attrelid = p.parent AND a.attnum > 0 AND NOT a.attisdropped
  WHERE col_description(p.child, a.attnum) IS DISTINCT FROM col_description(p.parent, a.attnum)
     OR col_description(p.parent, a.attnum) IS NULL
- ORDER BY 1::text, 2;
+ ORDER BY p.child::text, a.attname;
