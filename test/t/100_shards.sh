@@ -124,6 +124,17 @@ echo "ok: an ME with rows on a shard cannot be deleted"
 # --- 4. a write on a shard shows on the coordinator; refresh rebuilds ----------
 psql_q -p "$port_b" -d "$shard_db" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('me12', '2024-03-03', 'ecosystem', 'revenue', 1234.56)"
 psql_q -d "$single" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('me12', '2024-03-03', 'ecosystem', 'revenue', 1234.56)"
+# a batch re-sent to the shard is stored once (the shard's partitions keep
+# source_ref unique per ME)
+for db in "-p $port_b -d $shard_db" "-d $single"; do
+	for attempt in 1 2; do
+		# shellcheck disable=SC2086
+		psql_q $db -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount, source_ref) VALUES ('me12', '2024-03-04', 'hardware', 'revenue', 10, 'batch-7:1') ON CONFLICT DO NOTHING"
+	done
+done
+resent=$(psql_q -At -d "$coordinator" -c "SELECT count(*) FROM wwva.ledger WHERE source_ref = 'batch-7:1'")
+[ "$resent" = 1 ] || fail "a posting re-sent to the shard is stored $resent times, not once"
+echo "ok: a posting re-sent to a shard with ON CONFLICT DO NOTHING is stored once"
 same statement_after_write "SELECT * FROM wwva.statement"
 psql_q -d "$coordinator" -c "SET client_min_messages = warning" -c "SELECT wwva.refresh()" >/dev/null
 psql_q -p "$port_b" -d "$shard_db" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('me12', '2024-04-04', 'hardware', 'revenue', 99.99)"
