@@ -34,6 +34,9 @@ finish() {
 	local rc=$?
 	"$PG_BIN/dropdb" --if-exists "$single" || true
 	rm -rf "$work"
+	# wwva_cleanup reads the exit status from $?; without set +e the
+	# failing (exit) would end the trap here and leave the shards running
+	set +e
 	(exit "$rc")
 	wwva_cleanup
 }
