@@ -52,7 +52,7 @@ parse() {
 		mline = NR; gap = 0
 		next
 	}
-	/readme-test/ { fail(NR, "a readme-test marker must be a line of its own: <!-- readme-test: ... -->") }
+	/^[[:space:]]*<!--.*readme-test/ { fail(NR, "a readme-test marker must be a line of its own: <!-- readme-test: ... -->") }
 	/^[[:space:]]*$/ { next }
 	{
 		if (marker != "") { fail(mline, "readme-test marker not followed by a fenced block") }
