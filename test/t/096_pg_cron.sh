@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The README's scheduling recipe, for real: pg_cron (preloaded by the test
-# cluster, its catalog in database postgres) runs SELECT wwva.refresh()
-# every minute in a database of ours.  New rows are written; within the
+# The README's scheduling recipe, for real and as printed (the blocks
+# marked pg_cron_conf and pg_cron_schedule): the test cluster has the
+# settings it prints for postgresql.conf, and its statements, run in
+# database postgres (cron.database_name), make pg_cron run SELECT
+# wwva.refresh() every minute in database finance, the README's name.  New rows are written; within the
 # next minute's run the materialized statement has them, equal to a full
 # recompute, and wwva.materialized_staleness says every ME is up to date.
 set -euo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-db=wwva_cron
+db=finance
 psql_q() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 cleanup() {
 	psql_q -d postgres -c "SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = 'wwva-refresh'" >/dev/null 2>&1 || true
@@ -16,15 +18,24 @@ cleanup() {
 trap cleanup EXIT
 cd "$ROOT/test/refresh"
 
-[ "$(psql_q -At -d postgres -c "SHOW shared_preload_libraries")" = pg_cron ] || {
-	echo "pg_cron is not preloaded in this cluster"; exit 1; }
+# postgresql.conf as the README prints it: every "name = value" is the
+# server's setting
+conf=$(bash "$ROOT/test/readme_block.sh" pg_cron_conf)
+while read -r name _ value; do
+	value=${value%%#*} value=${value%"${value##*[![:space:]]}"} value=${value//\'/}
+	[ "$(psql_q -At -d postgres -c "SHOW $name")" = "$value" ] || {
+		echo "the README's postgresql.conf sets $name = $value; this cluster has $(psql_q -At -d postgres -c "SHOW $name")"; exit 1; }
+	echo "$name = $value, as the README says"
+done < <(grep -E '^[a-z_.]+ = ' <<<"$conf")
+[ "$(grep -cE '^[a-z_.]+ = ' <<<"$conf")" = 3 ] || { echo "the README's postgresql.conf for pg_cron: want 3 settings:"; echo "$conf"; exit 1; }
 "$PG_BIN/dropdb" --if-exists "$db"
 "$PG_BIN/createdb" "$db"
 psql_q -d "$db" -f setup.sql >/dev/null
-psql_q -d postgres -c "CREATE EXTENSION IF NOT EXISTS pg_cron"
+# the recipe creates the extension: a cluster kept from an earlier run has it
+psql_q -d postgres -c "DROP EXTENSION IF EXISTS pg_cron"
 
-# The recipe (README, "Scheduled refresh")
-psql_q -d postgres -At -c "SELECT 'scheduled job ' || cron.schedule_in_database('wwva-refresh', '* * * * *', 'SELECT wwva.refresh()', '$db')"
+# The recipe (README, "Scheduling with pg_cron"), as printed
+bash "$ROOT/test/readme_block.sh" pg_cron_schedule | psql_q -d postgres -At | sed "s/^/scheduled job /"
 
 psql_q -d "$db" <<'SQL'
 INSERT INTO wwva.user_event (me_id, user_id, occurred_at, kind)

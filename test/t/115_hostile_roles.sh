@@ -304,22 +304,17 @@ fi
 # ---------------------------------------------------------------------------
 # 2. The README's recipes, exactly as printed
 # ---------------------------------------------------------------------------
-awk '/^### 7\. One ME per analyst: row-level security$/ { s = 1; next }
-     s && /^#/ { exit }
-     s && /^```sql$/ { b = 1; next }
-     b && /^```$/ { exit }
-     b { print }' "$ROOT/README.md" >"$work/recipe_analyst.sql"
-awk '/^## Security model$/ { s = 1; next }
-     s && /^## / { exit }
-     s && /^```sql$/ { b = 1; buf = ""; next }
-     b && /^```$/ { b = 0; if (buf ~ /CREATE ROLE loader_a/) { printf "%s", buf; exit } next }
-     b { buf = buf $0 "\n" }' "$ROOT/README.md" >"$work/recipe_loader.sql"
+# (the blocks marked "run by test/t/115_hostile_roles.sh as ..." in README.md)
+bash "$ROOT/test/readme_block.sh" analyst_recipe >"$work/recipe_analyst.sql" ||
+	give_up "README.md: no block marked as analyst_recipe (section 7's recipe)"
+bash "$ROOT/test/readme_block.sh" loader_recipe >"$work/recipe_loader.sql" ||
+	give_up "README.md: no block marked as loader_recipe (the loader recipe of the Security model)"
 if ! grep -q '^CREATE ROLE analyst_a' "$work/recipe_analyst.sql" ||
 	! grep -q '^GRANT SELECT ON ALL TABLES IN SCHEMA wwva TO analyst_a;$' "$work/recipe_analyst.sql"; then
-	give_up "README.md: no sql block creating analyst_a (with GRANT SELECT ON ALL TABLES IN SCHEMA wwva TO analyst_a;) in section '### 7. One ME per analyst: row-level security'"
+	give_up "README.md: the block marked as analyst_recipe does not create analyst_a (with GRANT SELECT ON ALL TABLES IN SCHEMA wwva TO analyst_a;)"
 fi
 if ! grep -q '^CREATE ROLE loader_a' "$work/recipe_loader.sql"; then
-	give_up "README.md: no sql block creating loader_a in section '## Security model'"
+	give_up "README.md: the block marked as loader_recipe does not create loader_a"
 fi
 if owner -f "$work/recipe_analyst.sql" >/dev/null && owner -f "$work/recipe_loader.sql" >/dev/null; then
 	ok "README recipes run as printed: section 7 ($(wc -l <"$work/recipe_analyst.sql") lines) and the loader recipe ($(wc -l <"$work/recipe_loader.sql") lines)"
