@@ -5,3 +5,72 @@
 -- wwva 0.7.0 -> 0.8.0, written by hand: what BI tools, careless analysts and
 -- DBAs tripped over (issue 15).  Each part below says what it changes.
 -- ===========================================================================
+
+-- ---------------------------------------------------------------------------
+-- Findings 1 and 9: no row can break another ME's statement; parallel
+-- restores lose nothing.  The aggregates (C) skip rows of an ME not in the
+-- calendar and the row checks (C) skip the ME lookup in a restore;
+-- wwva.unassigned lists the rows whose ME is missing, with a reason;
+-- ledger_default loses its foreign key to wwva.me, which refused every
+-- posting a parallel restore loaded before wwva.me; TRUNCATE of wwva.me is
+-- refused while the ledgers have rows.
+-- ---------------------------------------------------------------------------
+ALTER TABLE @extschema@.ledger_default DROP CONSTRAINT ledger_default_me_id_fkey;
+CREATE OR REPLACE VIEW @extschema@.unassigned AS
+SELECT 'ledger'::text AS source,
+       l.entry_id AS row_id,
+       l.me_id,
+       l.booked_on AS local_date,
+       l.kind,
+       l.user_id,
+       l.amount,
+       CASE WHEN m.me_id IS NULL THEN 'no such ME' ELSE 'no period' END AS reason
+  FROM @extschema@.ledger l
+  LEFT JOIN @extschema@.me m ON m.me_id = l.me_id
+ WHERE m.me_id IS NULL
+    OR @extschema@.period_index(l.booked_on,
+                                (SELECT b.starts FROM @extschema@.period_bounds b),
+                                (SELECT b.ends FROM @extschema@.period_bounds b)) IS NULL
+UNION ALL
+SELECT 'user_event'::text,
+       e.event_id,
+       e.me_id,
+       (e.occurred_at AT TIME ZONE m.timezone)::date,
+       e.kind,
+       e.user_id,
+       NULL::numeric,
+       CASE WHEN m.me_id IS NULL THEN 'no such ME' ELSE 'no period' END
+  FROM @extschema@.user_event e
+  LEFT JOIN @extschema@.me m ON m.me_id = e.me_id
+ WHERE CASE WHEN m.me_id IS NULL THEN true
+            ELSE @extschema@.event_period(e.me_id, e.occurred_at,
+                                          (SELECT @extschema@.current_calendar())) IS NULL
+       END;
+ALTER VIEW @extschema@.unassigned SET (security_invoker = true);
+COMMENT ON VIEW @extschema@.unassigned IS
+'Ledger postings and user events that count in no statement: their date falls in no period, or their ME is not in wwva.me (reason says which).';
+COMMENT ON COLUMN @extschema@.unassigned.source IS '''ledger'' or ''user_event''.';
+COMMENT ON COLUMN @extschema@.unassigned.row_id IS 'entry_id or event_id of the row.';
+COMMENT ON COLUMN @extschema@.unassigned.me_id IS 'ME of the row.';
+COMMENT ON COLUMN @extschema@.unassigned.local_date IS 'The date used for assignment: booked_on, or occurred_at in the ME''s time zone (NULL for an event whose ME is not in wwva.me).';
+COMMENT ON COLUMN @extschema@.unassigned.kind IS 'Posting kind or event kind.';
+COMMENT ON COLUMN @extschema@.unassigned.user_id IS 'User of the row, if any.';
+COMMENT ON COLUMN @extschema@.unassigned.amount IS 'Amount of a posting; NULL for events.';
+COMMENT ON COLUMN @extschema@.unassigned.reason IS
+'''no period'' (add a period that holds local_date) or ''no such ME'' (add the ME to wwva.me, or delete the row).';
+CREATE FUNCTION @extschema@.me_truncate_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM @extschema@.ledger) OR EXISTS (SELECT FROM @extschema@.user_event) THEN
+        RAISE EXCEPTION 'cannot truncate wwva.me while wwva.ledger or wwva.user_event has rows: they would be left without their ME'
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Empty the ledgers first, TRUNCATE wwva.ledger, wwva.user_event; then TRUNCATE wwva.me CASCADE. To drop one ME, DELETE its rows and then the ME.';
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.me_truncate_check() IS
+'Trigger: refuses TRUNCATE of wwva.me while wwva.ledger or wwva.user_event has rows.';
+CREATE TRIGGER me_truncate_check BEFORE TRUNCATE ON @extschema@.me
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.me_truncate_check();
+REVOKE EXECUTE ON FUNCTION @extschema@.me_truncate_check() FROM PUBLIC;
