@@ -384,7 +384,7 @@ unknown_me_error(const char *function_name, const char *me_id, int me_id_len)
 			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 			 errmsg("%s: ME \"%.*s\" is not in the calendar", function_name,
 					bytes_for_message(me_id, me_id_len), me_id),
-			 errhint("Pass (SELECT wwva.current_calendar()) from the same query, after the ME is in wwva.me.")));
+			 errhint("Add the ME to wwva.me first; a calendar holds the MEs wwva.me had when it was built, so pass (SELECT wwva.current_calendar()) in the same query.")));
 }
 
 /*

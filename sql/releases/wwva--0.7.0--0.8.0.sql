@@ -12,8 +12,8 @@
 -- calendar and the row checks (C) skip the ME lookup in a restore;
 -- wwva.unassigned lists the rows whose ME is missing, with a reason;
 -- ledger_default loses its foreign key to wwva.me, which refused every
--- posting a parallel restore loaded before wwva.me; TRUNCATE of wwva.me is
--- refused while the ledgers have rows.
+-- posting a parallel restore loaded before wwva.me; TRUNCATE of wwva.me
+-- empties both ledgers too.
 -- ---------------------------------------------------------------------------
 ALTER TABLE @extschema@.ledger_default DROP CONSTRAINT ledger_default_me_id_fkey;
 CREATE OR REPLACE VIEW @extschema@.unassigned AS
@@ -58,19 +58,37 @@ COMMENT ON COLUMN @extschema@.unassigned.user_id IS 'User of the row, if any.';
 COMMENT ON COLUMN @extschema@.unassigned.amount IS 'Amount of a posting; NULL for events.';
 COMMENT ON COLUMN @extschema@.unassigned.reason IS
 '''no period'' (add a period that holds local_date) or ''no such ME'' (add the ME to wwva.me, or delete the row).';
-CREATE FUNCTION @extschema@.me_truncate_check() RETURNS trigger
+CREATE FUNCTION @extschema@.me_truncate_cascade() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    foreign_partition regclass;
 BEGIN
-    IF EXISTS (SELECT FROM @extschema@.ledger) OR EXISTS (SELECT FROM @extschema@.user_event) THEN
-        RAISE EXCEPTION 'cannot truncate wwva.me while wwva.ledger or wwva.user_event has rows: they would be left without their ME'
+    SELECT t.relid INTO foreign_partition
+      FROM (SELECT p.relid FROM pg_catalog.pg_partition_tree('@extschema@.ledger'::regclass) p
+            UNION ALL
+            SELECT p.relid FROM pg_catalog.pg_partition_tree('@extschema@.user_event'::regclass) p) t
+      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+     WHERE c.relkind OPERATOR(pg_catalog.=) 'f'
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot truncate wwva.me: the rows of foreign partition % would be left without their ME', foreign_partition
             USING ERRCODE = 'dependent_objects_still_exist',
-                  HINT = 'Empty the ledgers first, TRUNCATE wwva.ledger, wwva.user_event; then TRUNCATE wwva.me CASCADE. To drop one ME, DELETE its rows and then the ME.';
+                  HINT = 'Empty that partition on its own server and detach it first, or DELETE the MEs one by one once their rows are gone.';
+    END IF;
+    -- a table this TRUNCATE already emptied is left alone (it is still open)
+    IF EXISTS (SELECT FROM @extschema@.ledger) THEN
+        RAISE NOTICE 'truncate cascades to table "ledger"';
+        TRUNCATE @extschema@.ledger;
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@.user_event) THEN
+        RAISE NOTICE 'truncate cascades to table "user_event"';
+        TRUNCATE @extschema@.user_event;
     END IF;
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION @extschema@.me_truncate_check() IS
-'Trigger: refuses TRUNCATE of wwva.me while wwva.ledger or wwva.user_event has rows.';
-CREATE TRIGGER me_truncate_check BEFORE TRUNCATE ON @extschema@.me
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.me_truncate_check();
-REVOKE EXECUTE ON FUNCTION @extschema@.me_truncate_check() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.me_truncate_cascade() IS
+'Trigger: TRUNCATE of wwva.me (CASCADE) empties wwva.ledger and wwva.user_event too; refused while they have a foreign partition.';
+CREATE TRIGGER me_truncate_cascade AFTER TRUNCATE ON @extschema@.me
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.me_truncate_cascade();
+REVOKE EXECUTE ON FUNCTION @extschema@.me_truncate_cascade() FROM PUBLIC;
