@@ -84,8 +84,12 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.event_period(text, timestamptz, @extschema@.calendar) IS
 '1-based period (wwva.period_calendar.period_no) holding the event''s date in its ME''s time zone, (occurred_at AT TIME ZONE timezone)::date, or NULL when none does.';
 -- ---------------------------------------------------------------------------
--- Rows that fall in no period are listed, never silently dropped
+-- Rows that count in no statement are listed, never silently dropped
 -- ---------------------------------------------------------------------------
+-- A row whose ME is not in wwva.me (left by a TRUNCATE, a load with
+-- triggers off or a restore) counts in no statement: the aggregates skip
+-- it, so it cannot stop any other ME's statement, and it is listed here.
+-- Its events never reach wwva.event_period, which refuses them.
 CREATE VIEW @extschema@.unassigned AS
 SELECT 'ledger'::text AS source,
        l.entry_id AS row_id,
@@ -93,9 +97,12 @@ SELECT 'ledger'::text AS source,
        l.booked_on AS local_date,
        l.kind,
        l.user_id,
-       l.amount
+       l.amount,
+       CASE WHEN m.me_id IS NULL THEN 'no such ME' ELSE 'no period' END AS reason
   FROM @extschema@.ledger l
- WHERE @extschema@.period_index(l.booked_on,
+  LEFT JOIN @extschema@.me m ON m.me_id = l.me_id
+ WHERE m.me_id IS NULL
+    OR @extschema@.period_index(l.booked_on,
                                 (SELECT b.starts FROM @extschema@.period_bounds b),
                                 (SELECT b.ends FROM @extschema@.period_bounds b)) IS NULL
 UNION ALL
@@ -105,17 +112,22 @@ SELECT 'user_event'::text,
        (e.occurred_at AT TIME ZONE m.timezone)::date,
        e.kind,
        e.user_id,
-       NULL::numeric
+       NULL::numeric,
+       CASE WHEN m.me_id IS NULL THEN 'no such ME' ELSE 'no period' END
   FROM @extschema@.user_event e
-  JOIN @extschema@.me m ON m.me_id = e.me_id
- WHERE @extschema@.event_period(e.me_id, e.occurred_at,
-                                (SELECT @extschema@.current_calendar())) IS NULL;
+  LEFT JOIN @extschema@.me m ON m.me_id = e.me_id
+ WHERE CASE WHEN m.me_id IS NULL THEN true
+            ELSE @extschema@.event_period(e.me_id, e.occurred_at,
+                                          (SELECT @extschema@.current_calendar())) IS NULL
+       END;
 COMMENT ON VIEW @extschema@.unassigned IS
-'Ledger postings and user events whose date falls in no period: they count in no statement until a period covers them.';
+'Ledger postings and user events that count in no statement: their date falls in no period, or their ME is not in wwva.me (reason says which).';
 COMMENT ON COLUMN @extschema@.unassigned.source IS '''ledger'' or ''user_event''.';
 COMMENT ON COLUMN @extschema@.unassigned.row_id IS 'entry_id or event_id of the row.';
 COMMENT ON COLUMN @extschema@.unassigned.me_id IS 'ME of the row.';
-COMMENT ON COLUMN @extschema@.unassigned.local_date IS 'The date used for assignment: booked_on, or occurred_at in the ME''s time zone.';
+COMMENT ON COLUMN @extschema@.unassigned.local_date IS 'The date used for assignment: booked_on, or occurred_at in the ME''s time zone (NULL for an event whose ME is not in wwva.me).';
 COMMENT ON COLUMN @extschema@.unassigned.kind IS 'Posting kind or event kind.';
 COMMENT ON COLUMN @extschema@.unassigned.user_id IS 'User of the row, if any.';
 COMMENT ON COLUMN @extschema@.unassigned.amount IS 'Amount of a posting; NULL for events.';
+COMMENT ON COLUMN @extschema@.unassigned.reason IS
+'''no period'' (add a period that holds local_date) or ''no such ME'' (add the ME to wwva.me, or delete the row).';

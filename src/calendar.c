@@ -384,7 +384,21 @@ unknown_me_error(const char *function_name, const char *me_id, int me_id_len)
 			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 			 errmsg("%s: ME \"%.*s\" is not in the calendar", function_name,
 					bytes_for_message(me_id, me_id_len), me_id),
-			 errhint("Pass (SELECT wwva.current_calendar()) from the same query, after the ME is in wwva.me.")));
+			 errhint("Add the ME to wwva.me first; a calendar holds the MEs wwva.me had when it was built, so pass (SELECT wwva.current_calendar()) in the same query.")));
+}
+
+/*
+ * The calendar position of the ME named by a non-NULL text argument, or -1.
+ * The aggregates skip the rows of an ME not in the calendar: a row whose ME
+ * is missing from wwva.me (a TRUNCATE, a load with triggers off) must not
+ * stop every other ME's statement; wwva.unassigned lists it instead.
+ */
+int
+calendar_me_find(FunctionCallInfo fcinfo, int argno, const Calendar *calendar, int *last_me)
+{
+	text	   *me_id = PG_GETARG_TEXT_PP(argno);
+
+	return calendar_me_index(calendar, VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id), last_me);
 }
 
 /* The calendar position of the ME named by a non-NULL text argument, or an error. */
@@ -392,11 +406,14 @@ int
 calendar_me_argument(FunctionCallInfo fcinfo, int argno, const Calendar *calendar,
 					 int *last_me, const char *function_name)
 {
-	text	   *me_id = PG_GETARG_TEXT_PP(argno);
-	int			me = calendar_me_index(calendar, VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id), last_me);
+	int			me = calendar_me_find(fcinfo, argno, calendar, last_me);
 
 	if (me < 0)
+	{
+		text	   *me_id = PG_GETARG_TEXT_PP(argno);
+
 		unknown_me_error(function_name, VARDATA_ANY(me_id), VARSIZE_ANY_EXHDR(me_id));
+	}
 	return me;
 }
 

@@ -55,6 +55,8 @@ typedef struct Calendar
 
 extern Calendar *calendar_argument(FunctionCallInfo fcinfo, int argno, const uint64 *expected_hash,
 								   const char *function_name);
+extern int	calendar_me_find(FunctionCallInfo fcinfo, int argno, const Calendar *calendar,
+							 int *last_me);
 extern int	calendar_me_argument(FunctionCallInfo fcinfo, int argno, const Calendar *calendar,
 								 int *last_me, const char *function_name);
 extern int	compare_me_ids(const char *a, int alen, const char *b, int blen);

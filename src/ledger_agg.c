@@ -187,8 +187,8 @@ wwva_ledger_totals_transition(PG_FUNCTION_ARGS)
 
 /*
  * Transition of wwva.ledger_totals(me_id, booked_on, stream, kind, behavior,
- * amount, calendar).  Postings dated outside every period are skipped
- * (wwva.unassigned lists them).
+ * amount, calendar).  Postings dated outside every period, and postings of
+ * an ME not in the calendar, are skipped (wwva.unassigned lists them).
  */
 Datum
 wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
@@ -216,7 +216,9 @@ wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 	if (period_no == 0)
 		PG_RETURN_POINTER(state);
 
-	me = calendar_me_argument(fcinfo, 1, calendar, &state->last_me, "wwva.ledger_totals");
+	me = calendar_me_find(fcinfo, 1, calendar, &state->last_me);
+	if (me < 0)
+		PG_RETURN_POINTER(state);
 	if (state->mes[me].me_id == NULL)
 		state_me_init(&state->mes[me], calendar->mes[me].me_id, calendar->mes[me].me_id_len,
 					  aggcontext);

@@ -106,8 +106,9 @@ wwva_user_counts_transition(PG_FUNCTION_ARGS)
 
 /*
  * Transition of wwva.user_resource_counts(me_id, user_id, kind, occurred_at,
- * calendar).  Events outside every period are skipped (wwva.unassigned
- * lists them); the ME's settings and time zone come from the calendar.
+ * calendar).  Events outside every period, and events of an ME not in the
+ * calendar, are skipped (wwva.unassigned lists them); the ME's settings and
+ * time zone come from the calendar.
  */
 Datum
 wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
@@ -135,7 +136,9 @@ wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(3))
 		unknown_kind_error(NULL);
 
-	me = calendar_me_argument(fcinfo, 1, calendar, &state->base.last_me, "wwva.user_resource_counts");
+	me = calendar_me_find(fcinfo, 1, calendar, &state->base.last_me);
+	if (me < 0)
+		PG_RETURN_POINTER(state);
 	slot = &state->base.mes[me];
 	if (slot->me_id == NULL)
 	{
