@@ -271,6 +271,7 @@ static const char *const rebuild_users_read =
 "   AND ($2 IS NULL OR e.occurred_at >= ($2 - 2)::timestamp AT TIME ZONE 'UTC') "
 "   AND ($3 IS NULL OR e.occurred_at < ($3 + 2)::timestamp AT TIME ZONE 'UTC')";
 
+/* A rebuilt pair whose figures did not change keeps its row (and computed_at). */
 static const char *const store_rebuilt =
 "INSERT INTO wwva_internal.materialized_figures AS f "
 "       (me_id, period_no, period_id, hardware_revenue, hardware_cost, hardware_variable_cost, "
@@ -291,7 +292,13 @@ static const char *const store_rebuilt =
 "       hardware_variable_cost = excluded.hardware_variable_cost, "
 "       ecosystem_revenue = excluded.ecosystem_revenue, ecosystem_cost = excluded.ecosystem_cost, "
 "       ecosystem_variable_cost = excluded.ecosystem_variable_cost, users = excluded.users, "
-"       computed_at = excluded.computed_at";
+"       computed_at = excluded.computed_at "
+" WHERE f.users IS DISTINCT FROM excluded.users "
+"    OR (f.period_id, f.hardware_revenue, f.hardware_cost, f.hardware_variable_cost, "
+"        f.ecosystem_revenue, f.ecosystem_cost, f.ecosystem_variable_cost)::text "
+"       IS DISTINCT FROM (excluded.period_id, excluded.hardware_revenue, excluded.hardware_cost, "
+"        excluded.hardware_variable_cost, excluded.ecosystem_revenue, excluded.ecosystem_cost, "
+"        excluded.ecosystem_variable_cost)::text";
 
 /*
  * Lifetime users of a period look back K-1 periods: a pair whose users
@@ -346,19 +353,22 @@ static const char *const store_counts =
 "                     AND s.period_no BETWEEN w.period_no - m.lifetime_periods + 1 "
 "                                         AND w.period_no))) x "
 "         WHERE x.period_no = w.period_no) k ON true "
-" WHERE w.recount AND w.me_id = ANY ($1) AND f.me_id = w.me_id AND f.period_no = w.period_no";
+" WHERE w.recount AND w.me_id = ANY ($1) AND f.me_id = w.me_id AND f.period_no = w.period_no "
+"   AND (f.interactive_users, f.active_users, f.lifetime_users, f.user_makers) "
+"       IS DISTINCT FROM (COALESCE(k.interactive_users, 0), COALESCE(k.active_users, 0), "
+"                         COALESCE(k.lifetime_users, 0), COALESCE(k.user_makers, 0))";
 
-static const char *const drop_lines =
-"DELETE FROM wwva.materialized_statement s "
-" USING wwva_internal.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
-" WHERE w.me_id = ANY ($1) AND s.me_id = w.me_id AND s.period_id = c.period_id";
-
+/*
+ * The lines of the batch's pairs, written only where they differ: a line
+ * the refresh recomputes to the same values (compared as text, so that a
+ * new scale counts) keeps its row, so frequent refreshes leave no dead
+ * rows behind but the changed lines' (the parts of one statement share a
+ * snapshot: each sees the lines as they were).
+ */
 static const char *const write_lines =
-"INSERT INTO wwva.materialized_statement "
-"       (me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no, "
-"        computed_at) "
-"SELECT s.*, now() "
-"  FROM wwva.statement_of( "
+"WITH fresh AS ( "
+"  SELECT s.* "
+"    FROM wwva.statement_of( "
 "         ARRAY(SELECT ROW(f.me_id, f.period_no, f.hardware_revenue, f.hardware_cost, "
 "                          f.hardware_variable_cost, f.ecosystem_revenue, f.ecosystem_cost, "
 "                          f.ecosystem_variable_cost)::wwva.me_ledger_totals "
@@ -371,7 +381,28 @@ static const char *const write_lines =
 "         ARRAY(SELECT w.me_id FROM wwva_internal.refresh_work w WHERE w.me_id = ANY ($1) "
 "                ORDER BY w.me_id, w.period_no), "
 "         ARRAY(SELECT w.period_no FROM wwva_internal.refresh_work w WHERE w.me_id = ANY ($1) "
-"                ORDER BY w.me_id, w.period_no)) s";
+"                ORDER BY w.me_id, w.period_no)) s), "
+"dropped AS ( "
+"  DELETE FROM wwva.materialized_statement s "
+"   USING wwva_internal.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
+"   WHERE w.me_id = ANY ($1) AND s.me_id = w.me_id AND s.period_id = c.period_id "
+"     AND NOT EXISTS (SELECT FROM fresh n WHERE n.me_id = s.me_id "
+"                        AND n.period_id = s.period_id AND n.line_no = s.line_no)), "
+"changed AS ( "
+"  UPDATE wwva.materialized_statement s "
+"     SET line = n.line, item = n.item, unit = n.unit, actual = n.actual, target = n.target, "
+"         variance = n.variance, achievement = n.achievement, computed_at = now() "
+"    FROM fresh n "
+"   WHERE s.me_id = n.me_id AND s.period_id = n.period_id AND s.line_no = n.line_no "
+"     AND (s.line, s.item, s.unit, s.actual, s.target, s.variance, s.achievement)::text "
+"         IS DISTINCT FROM (n.line, n.item, n.unit, n.actual, n.target, n.variance, n.achievement)::text) "
+"INSERT INTO wwva.materialized_statement "
+"       (me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no, "
+"        computed_at) "
+"SELECT n.*, now() "
+"  FROM fresh n "
+" WHERE NOT EXISTS (SELECT FROM wwva.materialized_statement s WHERE s.me_id = n.me_id "
+"                     AND s.period_id = n.period_id AND s.line_no = n.line_no)";
 
 static const char *const record_run =
 "WITH run AS (INSERT INTO wwva_internal.refresh_run (started_at, finished_at, pairs, rebuilt_pairs, "
@@ -453,10 +484,12 @@ rebuild(Refresh *refresh)
 
 /*
  * Step 1; the changes, postings and events it consumed.  A refresh that
- * cannot trust the traces rebuilds every pair instead.
+ * cannot trust the traces (lost, or partitions not captured until now)
+ * rebuilds every pair instead.
  */
 static void
-read_traces(Refresh *refresh, int64 *changes, int64 *postings, int64 *events)
+read_traces(Refresh *refresh, int64 partitions_changed, int64 *changes, int64 *postings,
+			int64 *events)
 {
 	bool		traces_lost,
 				sharded;
@@ -468,7 +501,12 @@ read_traces(Refresh *refresh, int64 *changes, int64 *postings, int64 *events)
 	if (sharded)
 		ereport(NOTICE,
 				(errmsg("wwva.refresh: wwva.ledger or wwva.user_event has foreign partitions, whose changes are not captured on this server; rebuilding every pair")));
-	if (traces_lost || sharded)
+	if (partitions_changed > 0)
+		ereport(NOTICE,
+				(errmsg("wwva.refresh: %lld partitions of wwva.ledger or wwva.user_event came or went since the last refresh, untraced; rebuilding every pair",
+						(long long) partitions_changed),
+				 errdetail("Rows written straight into a partition are captured from the first refresh after it is created or attached on; a partition detached or dropped takes its rows out untraced.")));
+	if (traces_lost || sharded || partitions_changed > 0)
 		run_step(refresh, rebuild_everything, 0, NULL, NULL, NULL);
 	run_step(refresh, read_changes, 0, NULL, NULL, NULL);
 	*changes = run_step(refresh, "DELETE FROM wwva_internal.pending_change", 0, NULL, NULL, NULL);
@@ -504,7 +542,6 @@ write_batches(Refresh *refresh, int32 batch_size, int64 pairs)
 
 		run_step(refresh, store_added, 1, &batch_type, &batch, NULL);
 		run_step(refresh, store_counts, 1, &batch_type, &batch, NULL);
-		run_step(refresh, drop_lines, 1, &batch_type, &batch, NULL);
 		run_step(refresh, write_lines, 1, &batch_type, &batch, NULL);
 		run_step(refresh,
 				 "SELECT count(*) FROM wwva_internal.refresh_work WHERE me_id = ANY ($1)",
@@ -527,7 +564,8 @@ wwva_refresh(PG_FUNCTION_ARGS)
 				events,
 				changes,
 				pairs,
-				rebuilt;
+				rebuilt,
+				partitions_changed;
 	int			nbatches;
 
 	if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1)
@@ -541,13 +579,20 @@ wwva_refresh(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	refresh_preconditions();
-	/* refreshes queue here; readers of the statement do not wait */
-	if (SPI_execute("LOCK TABLE wwva.materialized_statement IN SHARE ROW EXCLUSIVE MODE",
+	/*
+	 * Refreshes queue here.  On a table nothing writes, not on the ones
+	 * the refresh writes: autovacuum must get to those between refreshes.
+	 */
+	if (SPI_execute("LOCK TABLE wwva_internal.refresh_lock IN SHARE ROW EXCLUSIVE MODE",
 					false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "wwva.refresh: could not lock wwva.materialized_statement");
+		elog(ERROR, "wwva.refresh: could not lock wwva_internal.refresh_lock");
+	/* before the snapshot: it then holds what was written before the triggers */
+	if (SPI_execute("SELECT wwva_internal.capture_partitions()", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "wwva.refresh: could not check the partitions' capture triggers");
+	partitions_changed = step_result(1);
 	refresh.snapshot = RegisterSnapshot(GetLatestSnapshot());
 
-	read_traces(&refresh, &changes, &postings, &events);
+	read_traces(&refresh, partitions_changed, &changes, &postings, &events);
 	rebuilt = rebuild(&refresh);
 	if (rebuilt > 0)
 		ereport(NOTICE,
