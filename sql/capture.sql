@@ -109,6 +109,7 @@ SELECT EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(rel) a
 $$;
 COMMENT ON FUNCTION wwva_internal.in_ledgers(oid) IS
 'Whether the table is wwva.ledger, wwva.user_event or one of their partitions (at any level).';
+REVOKE EXECUTE ON FUNCTION wwva_internal.in_ledgers(oid) FROM PUBLIC;
 
 CREATE FUNCTION wwva_internal.capture_postings() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -317,6 +318,7 @@ SELECT t.relid::regclass, r.root, c.relkind OPERATOR(pg_catalog.=) 'f'
 $$;
 COMMENT ON FUNCTION wwva_internal.uncaptured_partitions() IS
 'Partitions of wwva.ledger and wwva.user_event (foreign ones included) whose writes the change traces may lack: those not in wwva_internal.captured_partition.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.uncaptured_partitions() FROM PUBLIC;
 
 CREATE FUNCTION wwva_internal.capture_partitions() RETURNS bigint
 LANGUAGE plpgsql
@@ -342,6 +344,7 @@ END
 $$;
 COMMENT ON FUNCTION wwva_internal.capture_partitions() IS
 'Run by wwva.refresh() before its snapshot: gives every local partition of the ledgers that lacks them the capture triggers, forgets detached and dropped partitions, and returns how many partitions came or went untraced since the last refresh (the refresh then rebuilds everything).';
+REVOKE EXECUTE ON FUNCTION wwva_internal.capture_partitions() FROM PUBLIC;
 
 CREATE FUNCTION wwva_internal.add_capture_triggers(part regclass, root regclass) RETURNS void
 LANGUAGE plpgsql
@@ -367,6 +370,7 @@ END
 $$;
 COMMENT ON FUNCTION wwva_internal.add_capture_triggers(regclass, regclass) IS
 'Gives a partition of wwva.ledger or wwva.user_event (root) the statement-level capture triggers of its root.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.add_capture_triggers(regclass, regclass) FROM PUBLIC;
 
 -- The partitions wwva makes get theirs now (they belong to the extension,
 -- so a dump does not carry their triggers).

@@ -203,6 +203,7 @@ SELECT CASE
 $$;
 COMMENT ON FUNCTION wwva_internal.trace_verdict() IS
 'NULL when the change traces hold every change since the last refresh; else why the next wwva.refresh() rebuilds everything.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.trace_verdict() FROM PUBLIC;
 
 CREATE VIEW @extschema@.refresh_status AS
 SELECT last.finished_at AS last_refresh_at,

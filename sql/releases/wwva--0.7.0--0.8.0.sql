@@ -25,6 +25,7 @@ SELECT EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(rel) a
 $$;
 COMMENT ON FUNCTION wwva_internal.in_ledgers(oid) IS
 'Whether the table is wwva.ledger, wwva.user_event or one of their partitions (at any level).';
+REVOKE EXECUTE ON FUNCTION wwva_internal.in_ledgers(oid) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION wwva_internal.capture_postings() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -167,6 +168,7 @@ SELECT t.relid::regclass, r.root, c.relkind OPERATOR(pg_catalog.=) 'f'
 $$;
 COMMENT ON FUNCTION wwva_internal.uncaptured_partitions() IS
 'Partitions of wwva.ledger and wwva.user_event (foreign ones included) whose writes the change traces may lack: those not in wwva_internal.captured_partition.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.uncaptured_partitions() FROM PUBLIC;
 
 CREATE FUNCTION wwva_internal.capture_partitions() RETURNS bigint
 LANGUAGE plpgsql
@@ -192,6 +194,7 @@ END
 $$;
 COMMENT ON FUNCTION wwva_internal.capture_partitions() IS
 'Run by wwva.refresh() before its snapshot: gives every local partition of the ledgers that lacks them the capture triggers, forgets detached and dropped partitions, and returns how many partitions came or went untraced since the last refresh (the refresh then rebuilds everything).';
+REVOKE EXECUTE ON FUNCTION wwva_internal.capture_partitions() FROM PUBLIC;
 
 CREATE FUNCTION wwva_internal.add_capture_triggers(part regclass, root regclass) RETURNS void
 LANGUAGE plpgsql
@@ -217,6 +220,7 @@ END
 $$;
 COMMENT ON FUNCTION wwva_internal.add_capture_triggers(regclass, regclass) IS
 'Gives a partition of wwva.ledger or wwva.user_event (root) the statement-level capture triggers of its root.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.add_capture_triggers(regclass, regclass) FROM PUBLIC;
 
 -- Every local partition gets them now, the ones users made too; what was
 -- written straight into a partition before was never captured, so the
@@ -250,6 +254,7 @@ SELECT CASE
 $$;
 COMMENT ON FUNCTION wwva_internal.trace_verdict() IS
 'NULL when the change traces hold every change since the last refresh; else why the next wwva.refresh() rebuilds everything.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.trace_verdict() FROM PUBLIC;
 
 CREATE OR REPLACE VIEW @extschema@.refresh_status AS
 SELECT last.finished_at AS last_refresh_at,
