@@ -363,7 +363,8 @@ static const char *const store_counts =
  * the refresh recomputes to the same values (compared as text, so that a
  * new scale counts) keeps its row, so frequent refreshes leave no dead
  * rows behind but the changed lines' (the parts of one statement share a
- * snapshot: each sees the lines as they were).
+ * snapshot: each sees the lines as they were).  "s.me_id = ANY ($1)" keeps
+ * the reads of the table to the batch's MEs.
  */
 static const char *const write_lines =
 "WITH fresh AS ( "
@@ -393,7 +394,8 @@ static const char *const write_lines =
 "     SET line = n.line, item = n.item, unit = n.unit, actual = n.actual, target = n.target, "
 "         variance = n.variance, achievement = n.achievement, computed_at = now() "
 "    FROM fresh n "
-"   WHERE s.me_id = n.me_id AND s.period_id = n.period_id AND s.line_no = n.line_no "
+"   WHERE s.me_id = ANY ($1) AND s.me_id = n.me_id AND s.period_id = n.period_id "
+"     AND s.line_no = n.line_no "
 "     AND (s.line, s.item, s.unit, s.actual, s.target, s.variance, s.achievement)::text "
 "         IS DISTINCT FROM (n.line, n.item, n.unit, n.actual, n.target, n.variance, n.achievement)::text) "
 "INSERT INTO wwva.materialized_statement "
@@ -401,8 +403,9 @@ static const char *const write_lines =
 "        computed_at) "
 "SELECT n.*, now() "
 "  FROM fresh n "
-" WHERE NOT EXISTS (SELECT FROM wwva.materialized_statement s WHERE s.me_id = n.me_id "
-"                     AND s.period_id = n.period_id AND s.line_no = n.line_no)";
+" WHERE NOT EXISTS (SELECT FROM wwva.materialized_statement s "
+"                    WHERE s.me_id = ANY ($1) AND s.me_id = n.me_id "
+"                      AND s.period_id = n.period_id AND s.line_no = n.line_no)";
 
 static const char *const record_run =
 "WITH run AS (INSERT INTO wwva_internal.refresh_run (started_at, finished_at, pairs, rebuilt_pairs, "
