@@ -16,6 +16,7 @@
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
+#include "refresh_checks.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -76,39 +77,6 @@ seconds_since(TimestampTz start)
 	return (double) (GetCurrentTimestamp() - start) / USECS_PER_SEC;
 }
 
-/* The refresh would be wrong in a snapshot older than its lock, or under row-level security. */
-static void
-refresh_preconditions(void)
-{
-	bool		isnull;
-
-	if (IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
-				 errmsg("wwva.refresh() must run at READ COMMITTED, not %s",
-						IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
-				 errhint("Its snapshot must be taken after it waits for a running refresh; call it in a READ COMMITTED transaction (the default).")));
-	if (SPI_execute("SELECT pg_catalog.bool_or(pg_catalog.row_security_active(t)), "
-					"       NOT pg_catalog.has_schema_privilege('wwva_internal', 'USAGE') "
-					"FROM pg_catalog.unnest(ARRAY['wwva.me', 'wwva.period', 'wwva.ledger', "
-					"'wwva.user_event', 'wwva.target', 'wwva.sharing_rule']"
-					"::pg_catalog.regclass[]) t", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "wwva.refresh: could not check row-level security");
-	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("wwva.refresh() cannot run as role \"%s\": row-level security hides ledger rows from it",
-						GetUserNameFromId(GetUserId(), false)),
-				 errhint("The materialized statement is every ME's: run the refresh as the extension's owner, and let analysts read wwva.materialized_statement through its policy.")));
-	/* the traces and the cache are the owner's alone (sql/internal.sql) */
-	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("wwva.refresh() cannot run as role \"%s\": it keeps the change traces and the cache in schema wwva_internal, which only the extension's owner may use",
-						GetUserNameFromId(GetUserId(), false)),
-				 errhint("Run the refresh as the extension's owner (schedule the job as that role); grant nothing on wwva_internal.")));
-}
-
 /*
  * Step 1: what changed.  Each step reads the traces the snapshot sees and
  * notes their pairs in wwva_internal.refresh_work.
@@ -121,18 +89,6 @@ refresh_preconditions(void)
  */
 static const char *const check_intact =
 "INSERT INTO wwva_internal.capture_intact VALUES (true) ON CONFLICT DO NOTHING";
-
-/*
- * Rows of an ME kept in a foreign partition are written on its shard, so
- * no trace of their changes reaches this server: with such partitions
- * every pair is rebuilt.
- */
-static const char *const count_foreign_partitions =
-"SELECT count(*) "
-"  FROM (SELECT relid FROM pg_catalog.pg_partition_tree('wwva.ledger') "
-"        UNION ALL SELECT relid FROM pg_catalog.pg_partition_tree('wwva.user_event')) t "
-"  JOIN pg_catalog.pg_class c ON c.oid = t.relid "
-" WHERE c.relkind = 'f'";
 
 static const char *const rebuild_everything =
 "INSERT INTO wwva_internal.refresh_work (me_id, period_no, rebuild) "
@@ -487,29 +443,14 @@ rebuild(Refresh *refresh)
 
 /*
  * Step 1; the changes, postings and events it consumed.  A refresh that
- * cannot trust the traces (lost, or partitions not captured until now)
- * rebuilds every pair instead.
+ * cannot trust the traces (lost, or untraced partitions) rebuilds every
+ * pair instead.
  */
 static void
-read_traces(Refresh *refresh, int64 partitions_changed, int64 *changes, int64 *postings,
-			int64 *events)
+read_traces(Refresh *refresh, bool untraced, int64 *changes, int64 *postings, int64 *events)
 {
-	bool		traces_lost,
-				sharded;
-
 	run_step(refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
-	traces_lost = run_step(refresh, check_intact, 0, NULL, NULL, NULL) > 0;
-	run_step(refresh, count_foreign_partitions, 0, NULL, NULL, NULL);
-	sharded = step_result(1) > 0;
-	if (sharded)
-		ereport(NOTICE,
-				(errmsg("wwva.refresh: wwva.ledger or wwva.user_event has foreign partitions, whose changes are not captured on this server; rebuilding every pair")));
-	if (partitions_changed > 0)
-		ereport(NOTICE,
-				(errmsg("wwva.refresh: %lld partitions of wwva.ledger or wwva.user_event came or went since the last refresh, untraced; rebuilding every pair",
-						(long long) partitions_changed),
-				 errdetail("Rows written straight into a partition are captured from the first refresh after it is created or attached on; a partition detached or dropped takes its rows out untraced.")));
-	if (traces_lost || sharded || partitions_changed > 0)
+	if (run_step(refresh, check_intact, 0, NULL, NULL, NULL) > 0 || untraced)
 		run_step(refresh, rebuild_everything, 0, NULL, NULL, NULL);
 	run_step(refresh, read_changes, 0, NULL, NULL, NULL);
 	*changes = run_step(refresh, "DELETE FROM wwva_internal.pending_change", 0, NULL, NULL, NULL);
@@ -567,8 +508,8 @@ wwva_refresh(PG_FUNCTION_ARGS)
 				events,
 				changes,
 				pairs,
-				rebuilt,
-				partitions_changed;
+				rebuilt;
+	bool		untraced;
 	int			nbatches;
 
 	if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1)
@@ -589,13 +530,10 @@ wwva_refresh(PG_FUNCTION_ARGS)
 	if (SPI_execute("LOCK TABLE wwva_internal.refresh_lock IN SHARE ROW EXCLUSIVE MODE",
 					false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "wwva.refresh: could not lock wwva_internal.refresh_lock");
-	/* before the snapshot: it then holds what was written before the triggers */
-	if (SPI_execute("SELECT wwva_internal.capture_partitions()", false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "wwva.refresh: could not check the partitions' capture triggers");
-	partitions_changed = step_result(1);
+	untraced = untraced_partitions();
 	refresh.snapshot = RegisterSnapshot(GetLatestSnapshot());
 
-	read_traces(&refresh, partitions_changed, &changes, &postings, &events);
+	read_traces(&refresh, untraced, &changes, &postings, &events);
 	rebuilt = rebuild(&refresh);
 	if (rebuilt > 0)
 		ereport(NOTICE,
