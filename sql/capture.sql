@@ -97,12 +97,29 @@ AS $$ SELECT COALESCE(NULLIF(current_setting('wwva.capture_row_limit', true), ''
 COMMENT ON FUNCTION @extschema@.capture_row_limit() IS
 'The setting wwva.capture_row_limit (default 1000000): a writing statement with more rows marks its pairs for a rebuild instead of copying its rows.';
 
+-- A partition keeps the capture triggers when it is detached; what is
+-- written into it then is no longer the ledgers'.
+CREATE FUNCTION wwva_internal.in_ledgers(rel oid) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(rel) a
+                WHERE a.relid OPERATOR(pg_catalog.=)
+                      ANY (ARRAY['@extschema@.ledger'::regclass, '@extschema@.user_event'::regclass]))
+$$;
+COMMENT ON FUNCTION wwva_internal.in_ledgers(oid) IS
+'Whether the table is wwva.ledger, wwva.user_event or one of their partitions (at any level).';
+REVOKE EXECUTE ON FUNCTION wwva_internal.in_ledgers(oid) FROM PUBLIC;
+
 CREATE FUNCTION wwva_internal.capture_postings() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     bulk boolean;
 BEGIN
+    IF NOT wwva_internal.in_ledgers(TG_RELID) THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         bulk := (SELECT count(*) FROM new_rows) > @extschema@.capture_row_limit();
         IF bulk THEN
@@ -135,6 +152,9 @@ CREATE FUNCTION wwva_internal.capture_events() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT wwva_internal.in_ledgers(TG_RELID) THEN
+        RETURN NULL;
+    END IF;
     -- An event's user may be the only one of its kind in the pair: a
     -- removed event is recounted from the table, not subtracted.
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
@@ -163,9 +183,13 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF TG_LEVEL = 'STATEMENT' THEN
-        -- periods renumber every pair; a TRUNCATE empties every pair
-        INSERT INTO wwva_internal.pending_change (rebuild, source)
-        VALUES (TG_TABLE_NAME IN ('period', 'ledger', 'user_event'), TG_TABLE_NAME);
+        -- periods renumber every pair; a TRUNCATE of a ledger or of one
+        -- of its partitions empties pairs
+        IF TG_TABLE_NAME IN ('period', 'me', 'target', 'sharing_rule')
+           OR wwva_internal.in_ledgers(TG_RELID) THEN
+            INSERT INTO wwva_internal.pending_change (rebuild, source)
+            VALUES (TG_TABLE_NAME NOT IN ('me', 'target', 'sharing_rule'), TG_TABLE_NAME);
+        END IF;
     ELSIF TG_TABLE_NAME = 'me' THEN
         IF TG_OP = 'UPDATE' AND NOT (OLD.me_id, OLD.timezone, OLD.active_min_transactions,
                                      OLD.lifetime_periods, OLD.currency)
@@ -233,7 +257,9 @@ CREATE TRIGGER capture_truncate AFTER TRUNCATE ON @extschema@.sharing_rule
 -- Statement-level triggers on the parent see every row written through it,
 -- whichever local partition the row lands in.  PostgreSQL cannot collect
 -- transition rows from a foreign partition, so rows of an ME kept on a
--- shard are written on the shard (the row checks say so).
+-- shard are written on the shard (the row checks say so).  Rows written
+-- straight into a local partition are captured by the same triggers on
+-- the partition (0.8.0, below).
 CREATE TRIGGER capture_insert AFTER INSERT ON @extschema@.ledger
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_postings();
@@ -257,3 +283,95 @@ CREATE TRIGGER capture_delete AFTER DELETE ON @extschema@.user_event
     FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_events();
 CREATE TRIGGER capture_truncate AFTER TRUNCATE ON @extschema@.user_event
     FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_change();
+
+-- ---------------------------------------------------------------------------
+-- On every local partition (0.8.0)
+-- ---------------------------------------------------------------------------
+-- A statement trigger fires only on the table the statement names: writes
+-- through the parent fire the parent's, writes straight into a partition
+-- (at any level) fire the partition's, so the same triggers on every
+-- partition capture both and nothing twice.  wwva.refresh() adds them to
+-- the partitions that lack them before it takes its snapshot, and rebuilds
+-- everything when it did: what was written into a partition before it had
+-- them was not captured.  It rebuilds everything too when a captured
+-- partition was detached or dropped, which takes rows out untraced.  Not at CREATE TABLE, by the event trigger: a
+-- restored dump creates a partition's triggers itself, after its rows.
+CREATE UNLOGGED TABLE wwva_internal.captured_partition (
+    relid oid PRIMARY KEY
+);
+COMMENT ON TABLE wwva_internal.captured_partition IS
+'Local partitions of wwva.ledger and wwva.user_event whose writes the change traces hold: they carry the capture triggers since before the last refresh. wwva.refresh() adds the others and drops detached or dropped ones, rebuilding everything when it does either. Unlogged: a crash empties it with the traces.';
+COMMENT ON COLUMN wwva_internal.captured_partition.relid IS 'The partition.';
+
+CREATE FUNCTION wwva_internal.uncaptured_partitions()
+RETURNS TABLE (part regclass, root regclass, is_foreign boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT t.relid::regclass, r.root, c.relkind OPERATOR(pg_catalog.=) 'f'
+  FROM pg_catalog.unnest(ARRAY['@extschema@.ledger'::regclass, '@extschema@.user_event'::regclass]) r(root)
+ CROSS JOIN LATERAL pg_catalog.pg_partition_tree(r.root) t
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+ WHERE t.level OPERATOR(pg_catalog.>) 0
+   AND NOT EXISTS (SELECT FROM wwva_internal.captured_partition k
+                    WHERE k.relid OPERATOR(pg_catalog.=) t.relid)
+$$;
+COMMENT ON FUNCTION wwva_internal.uncaptured_partitions() IS
+'Partitions of wwva.ledger and wwva.user_event (foreign ones included) whose writes the change traces may lack: those not in wwva_internal.captured_partition.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.uncaptured_partitions() FROM PUBLIC;
+
+CREATE FUNCTION wwva_internal.capture_partitions() RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p record;
+    missed bigint := 0;
+BEGIN
+    -- a partition detached or dropped took its rows out of the ledgers untraced
+    DELETE FROM wwva_internal.captured_partition k WHERE NOT wwva_internal.in_ledgers(k.relid);
+    GET DIAGNOSTICS missed = ROW_COUNT;
+    FOR p IN SELECT * FROM wwva_internal.uncaptured_partitions() u WHERE NOT u.is_foreign LOOP
+        missed := missed OPERATOR(pg_catalog.+) 1;
+        -- a partition the refresh's role may not trigger stays uncaptured:
+        -- every refresh rebuilds everything and says so
+        CONTINUE WHEN NOT pg_catalog.has_table_privilege(p.part, 'TRIGGER');
+        PERFORM wwva_internal.add_capture_triggers(p.part, p.root);
+        INSERT INTO wwva_internal.captured_partition VALUES (p.part);
+    END LOOP;
+    RETURN missed;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.capture_partitions() IS
+'Run by wwva.refresh() before its snapshot: gives every local partition of the ledgers that lacks them the capture triggers, forgets detached and dropped partitions, and returns how many partitions came or went untraced since the last refresh (the refresh then rebuilds everything).';
+REVOKE EXECUTE ON FUNCTION wwva_internal.capture_partitions() FROM PUBLIC;
+
+CREATE FUNCTION wwva_internal.add_capture_triggers(part regclass, root regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fn text := CASE WHEN root OPERATOR(pg_catalog.=) '@extschema@.ledger'::regclass
+                    THEN 'capture_postings' ELSE 'capture_events' END;
+BEGIN
+    -- OR REPLACE: a restored partition comes with its triggers
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER capture_insert AFTER INSERT ON %s '
+                              'REFERENCING NEW TABLE AS new_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.%I()', part, fn);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER capture_update AFTER UPDATE ON %s '
+                              'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.%I()', part, fn);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER capture_delete AFTER DELETE ON %s '
+                              'REFERENCING OLD TABLE AS old_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.%I()', part, fn);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER capture_truncate AFTER TRUNCATE ON %s '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_change()', part);
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.add_capture_triggers(regclass, regclass) IS
+'Gives a partition of wwva.ledger or wwva.user_event (root) the statement-level capture triggers of its root.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.add_capture_triggers(regclass, regclass) FROM PUBLIC;
+
+-- The partitions wwva makes get theirs now (they belong to the extension,
+-- so a dump does not carry their triggers).
+SELECT wwva_internal.capture_partitions();

@@ -18,8 +18,8 @@
 --
 -- wwva.refresh() keeps per ME and period the money sums and the exact user
 -- state (wwva_internal.materialized_figures): an append costs the new rows, not the
--- period.  Lines of every pair it touched are rewritten in
--- wwva.materialized_statement, what dashboards read.
+-- period.  Lines of every pair it touched are recomputed, and those that
+-- changed are written in wwva.materialized_statement, what dashboards read.
 -- ===========================================================================
 
 -- ---------------------------------------------------------------------------
@@ -81,7 +81,7 @@ CREATE TABLE @extschema@.materialized_statement (
 COMMENT ON TABLE @extschema@.materialized_statement IS
 'wwva.statement as of the last wwva.refresh(), one row per ME, period and Table 2 line, plus when it was computed: what dashboards read. Written only by wwva.refresh().';
 COMMENT ON COLUMN @extschema@.materialized_statement.computed_at IS
-'Start of the transaction of the refresh that computed the line.';
+'Start of the transaction of the refresh that last changed the line (a refresh that computes it again to the same values leaves it).';
 COMMENT ON COLUMN @extschema@.materialized_statement.me_id IS 'As in wwva.statement.';
 COMMENT ON COLUMN @extschema@.materialized_statement.period_id IS 'As in wwva.statement.';
 COMMENT ON COLUMN @extschema@.materialized_statement.line IS 'As in wwva.statement.';
@@ -149,6 +149,11 @@ COMMENT ON COLUMN wwva_internal.refresh_run.batches IS 'Batches the pairs were w
 COMMENT ON COLUMN wwva_internal.refresh_run.postings IS 'Pending postings consumed.';
 COMMENT ON COLUMN wwva_internal.refresh_run.events IS 'Pending events consumed.';
 COMMENT ON COLUMN wwva_internal.refresh_run.changes IS 'Pending change marks consumed.';
+-- Refreshes queue on this lock (0.8.0; before, on wwva.materialized_statement,
+-- which kept autovacuum off the tables the refresh writes).
+CREATE UNLOGGED TABLE wwva_internal.refresh_lock ();
+COMMENT ON TABLE wwva_internal.refresh_lock IS
+'Never holds a row: a running wwva.refresh() holds it in SHARE ROW EXCLUSIVE mode, so refreshes run one at a time while autovacuum can still vacuum what they write.';
 -- ---------------------------------------------------------------------------
 -- The refresh
 -- ---------------------------------------------------------------------------
@@ -178,6 +183,28 @@ COMMENT ON COLUMN @extschema@.refresh_run.postings IS 'Pending postings consumed
 COMMENT ON COLUMN @extschema@.refresh_run.events IS 'Pending events consumed.';
 COMMENT ON COLUMN @extschema@.refresh_run.changes IS 'Pending change marks consumed.';
 
+-- Whether the traces hold every change: what the next refresh will check.
+CREATE FUNCTION wwva_internal.trace_verdict(OUT reason text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE
+       WHEN NOT EXISTS (SELECT FROM wwva_internal.capture_intact)
+       THEN 'change traces lost (crash, failover or restore) or never taken (new install): the next refresh rebuilds everything'
+       WHEN EXISTS (SELECT FROM wwva_internal.uncaptured_partitions() u WHERE u.is_foreign)
+       THEN 'foreign partitions: their changes are made on their shards, untraced here; every refresh rebuilds everything'
+       WHEN EXISTS (SELECT FROM wwva_internal.captured_partition k
+                     WHERE NOT wwva_internal.in_ledgers(k.relid))
+       THEN 'partitions detached or dropped since the last refresh: the next refresh rebuilds everything'
+       ELSE (SELECT 'partitions not captured until now (' || pg_catalog.string_agg(u.part::text, ', ' ORDER BY u.part::text)
+                    || '): the next refresh rebuilds everything'
+               FROM wwva_internal.uncaptured_partitions() u)
+       END
+$$;
+COMMENT ON FUNCTION wwva_internal.trace_verdict() IS
+'NULL when the change traces hold every change since the last refresh; else why the next wwva.refresh() rebuilds everything.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.trace_verdict() FROM PUBLIC;
+
 CREATE VIEW @extschema@.refresh_status AS
 SELECT last.finished_at AS last_refresh_at,
        last.finished_at - last.started_at AS last_duration,
@@ -192,15 +219,17 @@ SELECT last.finished_at AS last_refresh_at,
           FROM pg_catalog.pg_locks l
           JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
          WHERE l.locktype = 'relation'
-           AND l.relation = '@extschema@.materialized_statement'::regclass
+           AND l.relation = 'wwva_internal.refresh_lock'::regclass
            AND l.mode = 'ShareRowExclusiveLock'
-           AND l.granted) AS running_since
-  FROM (SELECT) AS one
+           AND l.granted) AS running_since,
+       v.reason IS NULL AS verified,
+       v.reason AS rebuild_reason
+  FROM wwva_internal.trace_verdict() v
   LEFT JOIN LATERAL (SELECT r.started_at, r.finished_at, r.pairs
                        FROM wwva_internal.refresh_run r
                       ORDER BY r.run_id DESC LIMIT 1) last ON true;
 COMMENT ON VIEW @extschema@.refresh_status IS
-'One row: the last refresh (when, how long, how many pairs), the changes waiting for the next one, and since when a refresh is running (NULL when none is).';
+'One row: the last refresh (when, how long, how many pairs), the changes waiting for the next one, since when a refresh is running (NULL when none is), and whether the waiting changes are all there is (else the next refresh rebuilds everything, and why).';
 COMMENT ON COLUMN @extschema@.refresh_status.last_refresh_at IS 'When the last completed refresh finished.';
 COMMENT ON COLUMN @extschema@.refresh_status.last_duration IS 'How long it took.';
 COMMENT ON COLUMN @extschema@.refresh_status.last_pairs IS '(ME, period) pairs it recomputed.';
@@ -209,15 +238,22 @@ COMMENT ON COLUMN @extschema@.refresh_status.pending_events IS 'Committed events
 COMMENT ON COLUMN @extschema@.refresh_status.pending_changes IS 'Committed change marks waiting for the next refresh.';
 COMMENT ON COLUMN @extschema@.refresh_status.oldest_pending_at IS 'When the oldest waiting change was made (its transaction''s start).';
 COMMENT ON COLUMN @extschema@.refresh_status.running_since IS 'Start of the transaction of the refresh running now, if any.';
+COMMENT ON COLUMN @extschema@.refresh_status.verified IS
+'true when the change traces hold every change since the last refresh; false when they may not (lost in a crash, a failover or a restore, not yet taken after the install, or partitions not captured), and the pending counts then tell nothing.';
+COMMENT ON COLUMN @extschema@.refresh_status.rebuild_reason IS
+'Why the next refresh rebuilds every pair from the ledgers; NULL when verified.';
 
 CREATE VIEW @extschema@.materialized_staleness AS
 SELECT m.me_id,
        f.computed_at,
        COALESCE(p.pending, 0) AS pending,
        p.oldest_pending_at,
-       COALESCE(pg_catalog.now() - p.oldest_pending_at, interval '0') AS stale_for,
-       f.computed_at IS NOT NULL AND p.pending IS NULL AS up_to_date
+       CASE WHEN v.reason IS NULL
+            THEN COALESCE(pg_catalog.now() - p.oldest_pending_at, interval '0') END AS stale_for,
+       f.computed_at IS NOT NULL AND p.pending IS NULL AND v.reason IS NULL AS up_to_date,
+       v.reason IS NULL AS verified
   FROM @extschema@.me m
+ CROSS JOIN wwva_internal.trace_verdict() v
   LEFT JOIN (SELECT x.me_id, max(x.computed_at) AS computed_at
                FROM wwva_internal.materialized_figures x
               GROUP BY x.me_id) f ON f.me_id = m.me_id
@@ -236,5 +272,7 @@ COMMENT ON COLUMN @extschema@.materialized_staleness.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.materialized_staleness.computed_at IS 'Latest computation of any of its pairs; NULL before the first refresh.';
 COMMENT ON COLUMN @extschema@.materialized_staleness.pending IS 'Committed changes (postings, events, marks) not yet refreshed.';
 COMMENT ON COLUMN @extschema@.materialized_staleness.oldest_pending_at IS 'When the oldest of them was made.';
-COMMENT ON COLUMN @extschema@.materialized_staleness.stale_for IS 'now() - oldest_pending_at; 0 when nothing waits.';
-COMMENT ON COLUMN @extschema@.materialized_staleness.up_to_date IS 'Computed, and nothing waits.';
+COMMENT ON COLUMN @extschema@.materialized_staleness.stale_for IS 'now() - oldest_pending_at; 0 when nothing waits; NULL when not verified (unknown).';
+COMMENT ON COLUMN @extschema@.materialized_staleness.up_to_date IS 'Computed, verified, and nothing waits.';
+COMMENT ON COLUMN @extschema@.materialized_staleness.verified IS
+'As wwva.refresh_status.verified: false when changes may be missing from the traces (see its rebuild_reason); the next refresh then rebuilds everything.';

@@ -16,6 +16,7 @@
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
+#include "refresh_checks.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -76,39 +77,6 @@ seconds_since(TimestampTz start)
 	return (double) (GetCurrentTimestamp() - start) / USECS_PER_SEC;
 }
 
-/* The refresh would be wrong in a snapshot older than its lock, or under row-level security. */
-static void
-refresh_preconditions(void)
-{
-	bool		isnull;
-
-	if (IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
-				 errmsg("wwva.refresh() must run at READ COMMITTED, not %s",
-						IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
-				 errhint("Its snapshot must be taken after it waits for a running refresh; call it in a READ COMMITTED transaction (the default).")));
-	if (SPI_execute("SELECT pg_catalog.bool_or(pg_catalog.row_security_active(t)), "
-					"       NOT pg_catalog.has_schema_privilege('wwva_internal', 'USAGE') "
-					"FROM pg_catalog.unnest(ARRAY['wwva.me', 'wwva.period', 'wwva.ledger', "
-					"'wwva.user_event', 'wwva.target', 'wwva.sharing_rule']"
-					"::pg_catalog.regclass[]) t", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "wwva.refresh: could not check row-level security");
-	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("wwva.refresh() cannot run as role \"%s\": row-level security hides ledger rows from it",
-						GetUserNameFromId(GetUserId(), false)),
-				 errhint("The materialized statement is every ME's: run the refresh as the extension's owner, and let analysts read wwva.materialized_statement through its policy.")));
-	/* the traces and the cache are the owner's alone (sql/internal.sql) */
-	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("wwva.refresh() cannot run as role \"%s\": it keeps the change traces and the cache in schema wwva_internal, which only the extension's owner may use",
-						GetUserNameFromId(GetUserId(), false)),
-				 errhint("Run the refresh as the extension's owner (schedule the job as that role); grant nothing on wwva_internal.")));
-}
-
 /*
  * Step 1: what changed.  Each step reads the traces the snapshot sees and
  * notes their pairs in wwva_internal.refresh_work.
@@ -121,18 +89,6 @@ refresh_preconditions(void)
  */
 static const char *const check_intact =
 "INSERT INTO wwva_internal.capture_intact VALUES (true) ON CONFLICT DO NOTHING";
-
-/*
- * Rows of an ME kept in a foreign partition are written on its shard, so
- * no trace of their changes reaches this server: with such partitions
- * every pair is rebuilt.
- */
-static const char *const count_foreign_partitions =
-"SELECT count(*) "
-"  FROM (SELECT relid FROM pg_catalog.pg_partition_tree('wwva.ledger') "
-"        UNION ALL SELECT relid FROM pg_catalog.pg_partition_tree('wwva.user_event')) t "
-"  JOIN pg_catalog.pg_class c ON c.oid = t.relid "
-" WHERE c.relkind = 'f'";
 
 static const char *const rebuild_everything =
 "INSERT INTO wwva_internal.refresh_work (me_id, period_no, rebuild) "
@@ -271,6 +227,7 @@ static const char *const rebuild_users_read =
 "   AND ($2 IS NULL OR e.occurred_at >= ($2 - 2)::timestamp AT TIME ZONE 'UTC') "
 "   AND ($3 IS NULL OR e.occurred_at < ($3 + 2)::timestamp AT TIME ZONE 'UTC')";
 
+/* A rebuilt pair whose figures did not change keeps its row (and computed_at). */
 static const char *const store_rebuilt =
 "INSERT INTO wwva_internal.materialized_figures AS f "
 "       (me_id, period_no, period_id, hardware_revenue, hardware_cost, hardware_variable_cost, "
@@ -291,7 +248,13 @@ static const char *const store_rebuilt =
 "       hardware_variable_cost = excluded.hardware_variable_cost, "
 "       ecosystem_revenue = excluded.ecosystem_revenue, ecosystem_cost = excluded.ecosystem_cost, "
 "       ecosystem_variable_cost = excluded.ecosystem_variable_cost, users = excluded.users, "
-"       computed_at = excluded.computed_at";
+"       computed_at = excluded.computed_at "
+" WHERE f.users IS DISTINCT FROM excluded.users "
+"    OR (f.period_id, f.hardware_revenue, f.hardware_cost, f.hardware_variable_cost, "
+"        f.ecosystem_revenue, f.ecosystem_cost, f.ecosystem_variable_cost)::text "
+"       IS DISTINCT FROM (excluded.period_id, excluded.hardware_revenue, excluded.hardware_cost, "
+"        excluded.hardware_variable_cost, excluded.ecosystem_revenue, excluded.ecosystem_cost, "
+"        excluded.ecosystem_variable_cost)::text";
 
 /*
  * Lifetime users of a period look back K-1 periods: a pair whose users
@@ -346,19 +309,23 @@ static const char *const store_counts =
 "                     AND s.period_no BETWEEN w.period_no - m.lifetime_periods + 1 "
 "                                         AND w.period_no))) x "
 "         WHERE x.period_no = w.period_no) k ON true "
-" WHERE w.recount AND w.me_id = ANY ($1) AND f.me_id = w.me_id AND f.period_no = w.period_no";
+" WHERE w.recount AND w.me_id = ANY ($1) AND f.me_id = w.me_id AND f.period_no = w.period_no "
+"   AND (f.interactive_users, f.active_users, f.lifetime_users, f.user_makers) "
+"       IS DISTINCT FROM (COALESCE(k.interactive_users, 0), COALESCE(k.active_users, 0), "
+"                         COALESCE(k.lifetime_users, 0), COALESCE(k.user_makers, 0))";
 
-static const char *const drop_lines =
-"DELETE FROM wwva.materialized_statement s "
-" USING wwva_internal.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
-" WHERE w.me_id = ANY ($1) AND s.me_id = w.me_id AND s.period_id = c.period_id";
-
+/*
+ * The lines of the batch's pairs, written only where they differ: a line
+ * the refresh recomputes to the same values (compared as text, so that a
+ * new scale counts) keeps its row, so frequent refreshes leave no dead
+ * rows behind but the changed lines' (the parts of one statement share a
+ * snapshot: each sees the lines as they were).  "s.me_id = ANY ($1)" keeps
+ * the reads of the table to the batch's MEs.
+ */
 static const char *const write_lines =
-"INSERT INTO wwva.materialized_statement "
-"       (me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no, "
-"        computed_at) "
-"SELECT s.*, now() "
-"  FROM wwva.statement_of( "
+"WITH fresh AS ( "
+"  SELECT s.* "
+"    FROM wwva.statement_of( "
 "         ARRAY(SELECT ROW(f.me_id, f.period_no, f.hardware_revenue, f.hardware_cost, "
 "                          f.hardware_variable_cost, f.ecosystem_revenue, f.ecosystem_cost, "
 "                          f.ecosystem_variable_cost)::wwva.me_ledger_totals "
@@ -371,7 +338,30 @@ static const char *const write_lines =
 "         ARRAY(SELECT w.me_id FROM wwva_internal.refresh_work w WHERE w.me_id = ANY ($1) "
 "                ORDER BY w.me_id, w.period_no), "
 "         ARRAY(SELECT w.period_no FROM wwva_internal.refresh_work w WHERE w.me_id = ANY ($1) "
-"                ORDER BY w.me_id, w.period_no)) s";
+"                ORDER BY w.me_id, w.period_no)) s), "
+"dropped AS ( "
+"  DELETE FROM wwva.materialized_statement s "
+"   USING wwva_internal.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
+"   WHERE w.me_id = ANY ($1) AND s.me_id = w.me_id AND s.period_id = c.period_id "
+"     AND NOT EXISTS (SELECT FROM fresh n WHERE n.me_id = s.me_id "
+"                        AND n.period_id = s.period_id AND n.line_no = s.line_no)), "
+"changed AS ( "
+"  UPDATE wwva.materialized_statement s "
+"     SET line = n.line, item = n.item, unit = n.unit, actual = n.actual, target = n.target, "
+"         variance = n.variance, achievement = n.achievement, computed_at = now() "
+"    FROM fresh n "
+"   WHERE s.me_id = ANY ($1) AND s.me_id = n.me_id AND s.period_id = n.period_id "
+"     AND s.line_no = n.line_no "
+"     AND (s.line, s.item, s.unit, s.actual, s.target, s.variance, s.achievement)::text "
+"         IS DISTINCT FROM (n.line, n.item, n.unit, n.actual, n.target, n.variance, n.achievement)::text) "
+"INSERT INTO wwva.materialized_statement "
+"       (me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no, "
+"        computed_at) "
+"SELECT n.*, now() "
+"  FROM fresh n "
+" WHERE NOT EXISTS (SELECT FROM wwva.materialized_statement s "
+"                    WHERE s.me_id = ANY ($1) AND s.me_id = n.me_id "
+"                      AND s.period_id = n.period_id AND s.line_no = n.line_no)";
 
 static const char *const record_run =
 "WITH run AS (INSERT INTO wwva_internal.refresh_run (started_at, finished_at, pairs, rebuilt_pairs, "
@@ -453,22 +443,14 @@ rebuild(Refresh *refresh)
 
 /*
  * Step 1; the changes, postings and events it consumed.  A refresh that
- * cannot trust the traces rebuilds every pair instead.
+ * cannot trust the traces (lost, or untraced partitions) rebuilds every
+ * pair instead.
  */
 static void
-read_traces(Refresh *refresh, int64 *changes, int64 *postings, int64 *events)
+read_traces(Refresh *refresh, bool untraced, int64 *changes, int64 *postings, int64 *events)
 {
-	bool		traces_lost,
-				sharded;
-
 	run_step(refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
-	traces_lost = run_step(refresh, check_intact, 0, NULL, NULL, NULL) > 0;
-	run_step(refresh, count_foreign_partitions, 0, NULL, NULL, NULL);
-	sharded = step_result(1) > 0;
-	if (sharded)
-		ereport(NOTICE,
-				(errmsg("wwva.refresh: wwva.ledger or wwva.user_event has foreign partitions, whose changes are not captured on this server; rebuilding every pair")));
-	if (traces_lost || sharded)
+	if (run_step(refresh, check_intact, 0, NULL, NULL, NULL) > 0 || untraced)
 		run_step(refresh, rebuild_everything, 0, NULL, NULL, NULL);
 	run_step(refresh, read_changes, 0, NULL, NULL, NULL);
 	*changes = run_step(refresh, "DELETE FROM wwva_internal.pending_change", 0, NULL, NULL, NULL);
@@ -504,7 +486,6 @@ write_batches(Refresh *refresh, int32 batch_size, int64 pairs)
 
 		run_step(refresh, store_added, 1, &batch_type, &batch, NULL);
 		run_step(refresh, store_counts, 1, &batch_type, &batch, NULL);
-		run_step(refresh, drop_lines, 1, &batch_type, &batch, NULL);
 		run_step(refresh, write_lines, 1, &batch_type, &batch, NULL);
 		run_step(refresh,
 				 "SELECT count(*) FROM wwva_internal.refresh_work WHERE me_id = ANY ($1)",
@@ -528,6 +509,7 @@ wwva_refresh(PG_FUNCTION_ARGS)
 				changes,
 				pairs,
 				rebuilt;
+	bool		untraced;
 	int			nbatches;
 
 	if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1)
@@ -541,13 +523,17 @@ wwva_refresh(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	refresh_preconditions();
-	/* refreshes queue here; readers of the statement do not wait */
-	if (SPI_execute("LOCK TABLE wwva.materialized_statement IN SHARE ROW EXCLUSIVE MODE",
+	/*
+	 * Refreshes queue here.  On a table nothing writes, not on the ones
+	 * the refresh writes: autovacuum must get to those between refreshes.
+	 */
+	if (SPI_execute("LOCK TABLE wwva_internal.refresh_lock IN SHARE ROW EXCLUSIVE MODE",
 					false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "wwva.refresh: could not lock wwva.materialized_statement");
+		elog(ERROR, "wwva.refresh: could not lock wwva_internal.refresh_lock");
+	untraced = untraced_partitions();
 	refresh.snapshot = RegisterSnapshot(GetLatestSnapshot());
 
-	read_traces(&refresh, &changes, &postings, &events);
+	read_traces(&refresh, untraced, &changes, &postings, &events);
 	rebuilt = rebuild(&refresh);
 	if (rebuilt > 0)
 		ereport(NOTICE,

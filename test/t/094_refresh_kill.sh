@@ -5,7 +5,8 @@
 # terminated, and its backend killed with SIGKILL, which restarts the
 # server and empties the unlogged change traces.  Each time the next
 # refresh repairs everything: the materialized statement equals a full
-# recompute.
+# recompute.  After the crash, until then, the status views say that the
+# statement is unverified and that the next refresh rebuilds everything.
 set -euo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -65,6 +66,12 @@ stop_refresh_midway() {
 		[ "$(psql_q -At -d "$db" -c "SELECT count(*) FROM wwva_internal.capture_intact")" = 0 ] || {
 			echo "after the crash the change traces should be gone"; return 1; }
 		echo "kill: the server restarted; the change traces are gone, so is wwva_internal.capture_intact's row"
+		# the status views must not call the statement fresh
+		status=$(psql_q -At -d "$db" -c "SELECT verified, rebuild_reason LIKE 'change traces lost%', pending_postings + pending_events + pending_changes FROM wwva.refresh_status")
+		[ "$status" = "f|t|0" ] || { echo "after the crash refresh_status says $status, not unverified"; return 1; }
+		staleness=$(psql_q -At -d "$db" -c "SELECT count(*) FILTER (WHERE up_to_date OR verified OR stale_for IS NOT NULL), count(*) FROM wwva.materialized_staleness")
+		[ "$staleness" = "0|4" ] || { echo "after the crash materialized_staleness says $staleness (up to date, verified or known staleness | MEs)"; return 1; }
+		echo "kill: refresh_status and materialized_staleness say unverified, the next refresh rebuilds everything"
 	else
 		[ "$(psql_q -At -d "$db" -c "SELECT count(*) FROM wwva_internal.pending_event")" = "$before_events" ] || {
 			echo "the stopped refresh consumed events"; return 1; }
@@ -74,6 +81,8 @@ stop_refresh_midway() {
 	fi
 	psql_q -d "$db" -c "SET client_min_messages = warning" -At -c "SELECT 'next refresh: ' || wwva.refresh() || ' pairs'"
 	psql_q -d "$db" -f stale_lines.sql 2>&1
+	[ "$(psql_q -At -d "$db" -c "SELECT verified FROM wwva.refresh_status")" = t ] || {
+		echo "after the refresh refresh_status is still unverified"; return 1; }
 }
 
 stop_refresh_midway cancel
