@@ -6,9 +6,10 @@
 -- tables and views behind it, and PostgreSQL's error names the first one it
 -- misses, often a building block the role never heard of.  These functions
 -- grant exactly what reading the statement (or loading the ledgers) needs,
--- and nothing in wwva_internal.  They run with the caller's rights, so
--- only a role that may grant those privileges (the extension's owner, a
--- superuser) can use them.  Which rows a reader sees stays the business of
+-- and nothing in wwva_internal.  They run with the caller's rights and
+-- refuse any caller but the extension's owner (or a member of its role, or
+-- a superuser), who alone may grant these privileges: another role's GRANT
+-- would only warn that nothing was granted.  Which rows a reader sees stays the business of
 -- the row-level security policies (README, section 7).
 -- ===========================================================================
 
@@ -45,6 +46,11 @@ AS $$
 DECLARE
     rel regclass;
 BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname OPERATOR(pg_catalog.=) 'wwva'), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of extension wwva may grant or revoke what wwva.%() manages', 'grant_reader'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Ask the DBA who owns the extension (or a superuser) to run it.';
+    END IF;
     EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA @extschema@ TO %s', reader);
     FOR rel IN SELECT wwva_internal.reader_relations() LOOP
         EXECUTE pg_catalog.format('GRANT SELECT ON %s TO %s', rel, reader);
@@ -61,6 +67,11 @@ AS $$
 DECLARE
     rel regclass;
 BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname OPERATOR(pg_catalog.=) 'wwva'), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of extension wwva may grant or revoke what wwva.%() manages', 'revoke_reader'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Ask the DBA who owns the extension (or a superuser) to run it.';
+    END IF;
     FOR rel IN SELECT wwva_internal.reader_relations() LOOP
         EXECUTE pg_catalog.format('REVOKE SELECT ON %s FROM %s', rel, reader);
     END LOOP;
@@ -74,6 +85,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname OPERATOR(pg_catalog.=) 'wwva'), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of extension wwva may grant or revoke what wwva.%() manages', 'grant_loader'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Ask the DBA who owns the extension (or a superuser) to run it.';
+    END IF;
     EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA @extschema@ TO %s', loader);
     -- the row checks look the ME up
     EXECUTE pg_catalog.format('GRANT SELECT ON @extschema@.me TO %s', loader);
@@ -88,6 +104,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname OPERATOR(pg_catalog.=) 'wwva'), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of extension wwva may grant or revoke what wwva.%() manages', 'revoke_loader'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Ask the DBA who owns the extension (or a superuser) to run it.';
+    END IF;
     EXECUTE pg_catalog.format('REVOKE INSERT ON @extschema@.ledger, @extschema@.user_event FROM %s', loader);
     EXECUTE pg_catalog.format('REVOKE SELECT ON @extschema@.me FROM %s', loader);
 END

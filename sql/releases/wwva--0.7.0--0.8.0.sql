@@ -284,6 +284,11 @@ AS $$
 DECLARE
     rel regclass;
 BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname OPERATOR(pg_catalog.=) 'wwva'), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of extension wwva may grant or revoke what wwva.%() manages', 'grant_reader'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Ask the DBA who owns the extension (or a superuser) to run it.';
+    END IF;
     EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA @extschema@ TO %s', reader);
     FOR rel IN SELECT wwva_internal.reader_relations() LOOP
         EXECUTE pg_catalog.format('GRANT SELECT ON %s TO %s', rel, reader);
@@ -300,6 +305,11 @@ AS $$
 DECLARE
     rel regclass;
 BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname OPERATOR(pg_catalog.=) 'wwva'), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of extension wwva may grant or revoke what wwva.%() manages', 'revoke_reader'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Ask the DBA who owns the extension (or a superuser) to run it.';
+    END IF;
     FOR rel IN SELECT wwva_internal.reader_relations() LOOP
         EXECUTE pg_catalog.format('REVOKE SELECT ON %s FROM %s', rel, reader);
     END LOOP;
@@ -313,6 +323,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname OPERATOR(pg_catalog.=) 'wwva'), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of extension wwva may grant or revoke what wwva.%() manages', 'grant_loader'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Ask the DBA who owns the extension (or a superuser) to run it.';
+    END IF;
     EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA @extschema@ TO %s', loader);
     -- the row checks look the ME up
     EXECUTE pg_catalog.format('GRANT SELECT ON @extschema@.me TO %s', loader);
@@ -327,6 +342,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname OPERATOR(pg_catalog.=) 'wwva'), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of extension wwva may grant or revoke what wwva.%() manages', 'revoke_loader'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Ask the DBA who owns the extension (or a superuser) to run it.';
+    END IF;
     EXECUTE pg_catalog.format('REVOKE INSERT ON @extschema@.ledger, @extschema@.user_event FROM %s', loader);
     EXECUTE pg_catalog.format('REVOKE SELECT ON @extschema@.me FROM %s', loader);
 END

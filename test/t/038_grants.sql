@@ -13,7 +13,7 @@
 BEGIN;
 SET client_min_messages = warning;
 \ir ../data/two_mes.sql
-SELECT plan(14);
+SELECT plan(15);
 
 CREATE ROLE wwva_t_reader;
 CREATE ROLE wwva_t_loader;
@@ -69,6 +69,11 @@ RESET ROLE;
 SELECT is((SELECT count(*) FROM wwva_internal.pending_posting WHERE amount = 1), 1::bigint,
           'the loader''s posting left its change trace');
 
+SET LOCAL ROLE wwva_t_reader;
+SELECT throws_ok($$SELECT wwva.grant_loader('wwva_t_reader')$$, '42501',
+                 'only the owner of extension wwva may grant or revoke what wwva.grant_loader() manages',
+                 'a role that is not the extension''s owner cannot grant itself more');
+RESET ROLE;
 SELECT lives_ok($$SELECT wwva.revoke_reader('wwva_t_reader'), wwva.revoke_loader('wwva_t_loader')$$, 'revoke_reader and revoke_loader run');
 SELECT is((SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
             WHERE c.relnamespace = 'wwva'::regnamespace
