@@ -57,14 +57,17 @@ CREATE FUNCTION wwva_internal.guard_ledger_partitions() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    part regclass;
+    part record;
+    -- pg_dump's scripts and pg_restore turn check_function_bodies off; a
+    -- restored dump creates the partitions' unique indexes itself
+    restoring boolean := pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off';
 BEGIN
     -- Partitions the DDL's role may alter: a DBA who adds one owns the
     -- ledgers, and so the partitions wwva made.  The ledgers are found in
     -- the catalog, not by name, so that roles without the use of schema
     -- wwva can still create tables of their own.
     FOR part IN
-        SELECT t.relid
+        SELECT t.relid::regclass AS rel, t.isleaf AND c.relkind OPERATOR(pg_catalog.=) 'r' AS local_leaf
           FROM pg_catalog.pg_class root
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) root.relnamespace
          CROSS JOIN LATERAL pg_catalog.pg_partition_tree(root.oid) t
@@ -73,39 +76,26 @@ BEGIN
            AND root.relname OPERATOR(pg_catalog.=) ANY (ARRAY['ledger', 'user_event']::name[])
            AND t.level OPERATOR(pg_catalog.>) 0
            AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[])
-           AND NOT c.relrowsecurity
            AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
     LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
-    END LOOP;
-    -- A local leaf partition added later keeps a loader's references
-    -- unique per ME, as the default partitions do (sql/ledgers.sql).  Not
-    -- in a restore (pg_dump's scripts and pg_restore turn
-    -- check_function_bodies off): the dump creates the index itself.
-    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off' THEN
-        RETURN;
-    END IF;
-    FOR part IN
-        SELECT t.relid
-          FROM pg_catalog.pg_class root
-          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) root.relnamespace
-         CROSS JOIN LATERAL pg_catalog.pg_partition_tree(root.oid) t
-          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
-         WHERE n.nspname OPERATOR(pg_catalog.=) '@extschema@'
-           AND root.relname OPERATOR(pg_catalog.=) ANY (ARRAY['ledger', 'user_event']::name[])
-           AND t.level OPERATOR(pg_catalog.>) 0 AND t.isleaf
-           AND c.relkind OPERATOR(pg_catalog.=) 'r'
-           AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
-           AND NOT EXISTS (
+        -- Each ALTER and CREATE below fires this trigger again, which may
+        -- do the next step first: both tests read the catalog afresh.
+        IF NOT (SELECT c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) part.rel) THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part.rel);
+        END IF;
+        -- A local leaf partition keeps a loader's references unique per ME,
+        -- as the default partitions do (sql/ledgers.sql).
+        CONTINUE WHEN restoring OR NOT part.local_leaf;
+        IF NOT EXISTS (
                SELECT FROM pg_catalog.pg_index i
-                WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid AND i.indisunique AND i.indpred IS NULL
+                WHERE i.indrelid OPERATOR(pg_catalog.=) part.rel AND i.indisunique AND i.indpred IS NULL
                   AND i.indkey::text OPERATOR(pg_catalog.=) (
                           SELECT pg_catalog.string_agg(a.attnum::text, ' ' ORDER BY k.ord)
                             FROM pg_catalog.unnest(ARRAY['me_id', 'source_ref']::name[]) WITH ORDINALITY AS k(name, ord)
                             JOIN pg_catalog.pg_attribute a
-                              ON a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attname OPERATOR(pg_catalog.=) k.name))
-    LOOP
-        EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (me_id, source_ref)', part);
+                              ON a.attrelid OPERATOR(pg_catalog.=) part.rel AND a.attname OPERATOR(pg_catalog.=) k.name)) THEN
+            EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (me_id, source_ref)', part.rel);
+        END IF;
     END LOOP;
 END
 $$;
