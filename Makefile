@@ -21,7 +21,8 @@ SQL_SOURCES = sql/internal.sql sql/ledgers.sql sql/calendar.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
        sql/section5_marginal_income.sql sql/statement_lines.sql sql/statement.sql \
-       sql/emc.sql sql/capture.sql sql/materialize.sql sql/upgrades.sql sql/grants.sql sql/security.sql sql/finish.sql
+       sql/emc.sql sql/capture.sql sql/materialize.sql sql/upgrades.sql sql/grants.sql sql/deprecated.sql \
+       sql/security.sql sql/finish.sql
 
 # Released versions' scripts are committed files in sql/releases: the
 # install script of the oldest supported release, frozen, and a hand-written

@@ -90,12 +90,13 @@ COMMENT ON COLUMN wwva_internal.capture_intact.intact IS 'Always true: the table
 -- A statement of more rows than wwva.capture_row_limit marks its pairs for
 -- a rebuild instead: reading them back from the ledgers is then cheaper
 -- than keeping a copy.
-CREATE FUNCTION @extschema@.capture_row_limit() RETURNS bigint
+CREATE FUNCTION wwva_internal.capture_row_limit() RETURNS bigint
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT COALESCE(NULLIF(current_setting('wwva.capture_row_limit', true), '')::bigint, 1000000) $$;
-COMMENT ON FUNCTION @extschema@.capture_row_limit() IS
+COMMENT ON FUNCTION wwva_internal.capture_row_limit() IS
 'The setting wwva.capture_row_limit (default 1000000): a writing statement with more rows marks its pairs for a rebuild instead of copying its rows.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.capture_row_limit() FROM PUBLIC;
 
 -- A partition keeps the capture triggers when it is detached; what is
 -- written into it then is no longer the ledgers'.
@@ -121,7 +122,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        bulk := (SELECT count(*) FROM new_rows) > @extschema@.capture_row_limit();
+        bulk := (SELECT count(*) FROM new_rows) > wwva_internal.capture_row_limit();
         IF bulk THEN
             INSERT INTO wwva_internal.pending_change (me_id, first_day, last_day, rebuild, source)
             SELECT n.me_id, min(n.booked_on), max(n.booked_on), true, 'ledger'
@@ -132,7 +133,7 @@ BEGIN
         END IF;
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        bulk := (SELECT count(*) FROM old_rows) > @extschema@.capture_row_limit();
+        bulk := (SELECT count(*) FROM old_rows) > wwva_internal.capture_row_limit();
         IF bulk THEN
             INSERT INTO wwva_internal.pending_change (me_id, first_day, last_day, rebuild, source)
             SELECT o.me_id, min(o.booked_on), max(o.booked_on), true, 'ledger'
@@ -163,7 +164,7 @@ BEGIN
           FROM old_rows o GROUP BY o.me_id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        IF TG_OP = 'UPDATE' OR (SELECT count(*) FROM new_rows) > @extschema@.capture_row_limit() THEN
+        IF TG_OP = 'UPDATE' OR (SELECT count(*) FROM new_rows) > wwva_internal.capture_row_limit() THEN
             INSERT INTO wwva_internal.pending_change (me_id, first_at, last_at, rebuild, source)
             SELECT n.me_id, min(n.occurred_at), max(n.occurred_at), true, 'user_event'
               FROM new_rows n GROUP BY n.me_id;
@@ -202,7 +203,7 @@ BEGIN
             INSERT INTO wwva_internal.pending_change (me_id, rebuild, source) VALUES (OLD.me_id, true, 'me');
         END IF;
         -- An ME leaves or changes id only without postings and events
-        -- (wwva.me_check), so its waiting rows add up to nothing: dropping
+        -- (wwva_internal.me_check), so its waiting rows add up to nothing: dropping
         -- them keeps every waiting row's ME known to the refresh.
         IF TG_OP = 'DELETE' OR OLD.me_id IS DISTINCT FROM NEW.me_id THEN
             DELETE FROM wwva_internal.pending_posting WHERE me_id = OLD.me_id;

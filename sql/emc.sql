@@ -104,7 +104,7 @@ COMMENT ON COLUMN @extschema@.emc_tier.rate IS 'Marginal rate of the pool on val
 -- ---------------------------------------------------------------------------
 -- Validation: each row on its own, then the contract as a whole
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION @extschema@.emc_member_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.emc_member_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -143,13 +143,13 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.emc_member_check() IS
+COMMENT ON FUNCTION wwva_internal.emc_member_check() IS
 'Trigger: rejects a wwva.emc_member row with an unknown kind or ME, a negative or non-finite weight or limit, or lower > upper, naming the EMC and member.';
 
 CREATE TRIGGER emc_member_check BEFORE INSERT OR UPDATE ON @extschema@.emc_member
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_member_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.emc_member_check();
 
-CREATE FUNCTION @extschema@.emc_contract_row_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.emc_contract_row_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -185,13 +185,13 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.emc_contract_row_check() IS
+COMMENT ON FUNCTION wwva_internal.emc_contract_row_check() IS
 'Trigger: rejects a wwva.emc_contract row whose pool floor is negative or above its cap, naming the EMC and period.';
 
 CREATE TRIGGER emc_contract_row_check BEFORE INSERT OR UPDATE ON @extschema@.emc_contract
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_contract_row_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.emc_contract_row_check();
 
-CREATE FUNCTION @extschema@.emc_tier_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.emc_tier_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -218,11 +218,11 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.emc_tier_check() IS
+COMMENT ON FUNCTION wwva_internal.emc_tier_check() IS
 'Trigger: rejects a wwva.emc_tier row with a non-finite threshold or a rate outside [0, 1], naming the EMC and period.';
 
 CREATE TRIGGER emc_tier_check BEFORE INSERT OR UPDATE ON @extschema@.emc_tier
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_tier_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.emc_tier_check();
 
 -- The rules that span rows: members' lower limits must fit in every pool
 -- floor, and no tier may start below its contract's gate.  They are checked
@@ -296,7 +296,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.emc_check(text) IS
 'Validates an EMC''s contracts as a whole: lower limits within every pool floor, tiers at or above the gate. Raises an error naming the EMC, period and members.';
 
-CREATE FUNCTION @extschema@.emc_check_trigger() RETURNS trigger
+CREATE FUNCTION wwva_internal.emc_check_trigger() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -309,21 +309,21 @@ BEGIN
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.emc_check_trigger() IS
+COMMENT ON FUNCTION wwva_internal.emc_check_trigger() IS
 'Constraint trigger: runs wwva.emc_check for the EMC a changed member, contract or tier belongs to.';
 
 CREATE CONSTRAINT TRIGGER emc_member_contract_check
     AFTER INSERT OR UPDATE ON @extschema@.emc_member DEFERRABLE INITIALLY IMMEDIATE
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_check_trigger();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.emc_check_trigger();
 CREATE CONSTRAINT TRIGGER emc_contract_contract_check
     AFTER INSERT OR UPDATE ON @extschema@.emc_contract DEFERRABLE INITIALLY IMMEDIATE
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_check_trigger();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.emc_check_trigger();
 CREATE CONSTRAINT TRIGGER emc_tier_contract_check
     AFTER INSERT OR UPDATE ON @extschema@.emc_tier DEFERRABLE INITIALLY IMMEDIATE
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_check_trigger();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.emc_check_trigger();
 
 -- An ME that is an EMC member cannot vanish or change its id under it.
-CREATE FUNCTION @extschema@.me_emc_member_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.me_emc_member_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -347,11 +347,11 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.me_emc_member_check() IS
+COMMENT ON FUNCTION wwva_internal.me_emc_member_check() IS
 'Trigger: keeps an ME that is an EMC member (kind ''me'') from being deleted or renamed.';
 
 CREATE TRIGGER me_emc_member_check BEFORE UPDATE OF me_id OR DELETE ON @extschema@.me
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.me_emc_member_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.me_emc_member_check();
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.emc', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.emc_member', '');
@@ -360,7 +360,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.emc_tier', '');
 
 -- An EMC whose leader is missing or not an ME: the foreign key stays; this
 -- trigger answers first, with the row named and the fix.
-CREATE FUNCTION @extschema@.emc_leader_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.emc_leader_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -372,10 +372,10 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-COMMENT ON FUNCTION @extschema@.emc_leader_check() IS
+COMMENT ON FUNCTION wwva_internal.emc_leader_check() IS
 'Trigger: rejects a wwva.emc row whose leader is missing or not in wwva.me, with a hint.';
 CREATE TRIGGER emc_leader_check BEFORE INSERT OR UPDATE ON @extschema@.emc
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.emc_leader_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.emc_leader_check();
 
 -- ---------------------------------------------------------------------------
 -- C functions: the pool and its split
@@ -399,39 +399,39 @@ COMMENT ON FUNCTION @extschema@.allocate(numeric, numeric[], numeric[], numeric[
 CREATE TYPE @extschema@.member_share AS (member_id text, share numeric);
 COMMENT ON TYPE @extschema@.member_share IS 'One member''s share, as returned by the wwva.split aggregate.';
 
-CREATE FUNCTION @extschema@.split_transition(internal, text, numeric, numeric, numeric, numeric, integer)
+CREATE FUNCTION wwva_internal.split_transition(internal, text, numeric, numeric, numeric, numeric, integer)
 RETURNS internal AS 'MODULE_PATHNAME', 'wwva_split_transition'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.split_combine(internal, internal)
+CREATE FUNCTION wwva_internal.split_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'wwva_split_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.split_serialize(internal)
+CREATE FUNCTION wwva_internal.split_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'wwva_split_serialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.split_deserialize(bytea, internal)
+CREATE FUNCTION wwva_internal.split_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'wwva_split_deserialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.split_final(internal)
+CREATE FUNCTION wwva_internal.split_final(internal)
 RETURNS @extschema@.member_share[] AS 'MODULE_PATHNAME', 'wwva_split_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.split(member_id text, weight numeric, lower numeric, upper numeric,
                                    pool numeric, scale integer) (
-    SFUNC = @extschema@.split_transition,
+    SFUNC = wwva_internal.split_transition,
     STYPE = internal,
-    COMBINEFUNC = @extschema@.split_combine,
-    SERIALFUNC = @extschema@.split_serialize,
-    DESERIALFUNC = @extschema@.split_deserialize,
-    FINALFUNC = @extschema@.split_final,
+    COMBINEFUNC = wwva_internal.split_combine,
+    SERIALFUNC = wwva_internal.split_serialize,
+    DESERIALFUNC = wwva_internal.split_deserialize,
+    FINALFUNC = wwva_internal.split_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.split(text, numeric, numeric, numeric, numeric, integer) IS
 'wwva.allocate over member rows, inside GROUP BY: one pool per group, members ordered by id (byte order), so ties go to the smaller id and the result does not depend on row order. Returns wwva.member_share[] by member id.';
-COMMENT ON FUNCTION @extschema@.split_transition(internal, text, numeric, numeric, numeric, numeric, integer) IS 'Support function of the wwva.split aggregate.';
-COMMENT ON FUNCTION @extschema@.split_combine(internal, internal) IS 'Support function of the wwva.split aggregate.';
-COMMENT ON FUNCTION @extschema@.split_serialize(internal) IS 'Support function of the wwva.split aggregate.';
-COMMENT ON FUNCTION @extschema@.split_deserialize(bytea, internal) IS 'Support function of the wwva.split aggregate; validates its input.';
-COMMENT ON FUNCTION @extschema@.split_final(internal) IS 'Support function of the wwva.split aggregate.';
+COMMENT ON FUNCTION wwva_internal.split_transition(internal, text, numeric, numeric, numeric, numeric, integer) IS 'Support function of the wwva.split aggregate.';
+COMMENT ON FUNCTION wwva_internal.split_combine(internal, internal) IS 'Support function of the wwva.split aggregate.';
+COMMENT ON FUNCTION wwva_internal.split_serialize(internal) IS 'Support function of the wwva.split aggregate.';
+COMMENT ON FUNCTION wwva_internal.split_deserialize(bytea, internal) IS 'Support function of the wwva.split aggregate; validates its input.';
+COMMENT ON FUNCTION wwva_internal.split_final(internal) IS 'Support function of the wwva.split aggregate.';
 
 -- ---------------------------------------------------------------------------
 -- The shares
@@ -454,7 +454,7 @@ SELECT c.emc_id,
         SELECT COALESCE(c.value_added,
                         (SELECT COALESCE(sum(p.total_profit), 0)
                            FROM @extschema@.emc_member m
-                           JOIN @extschema@.profit_figures p
+                           JOIN wwva_internal.profit_figures p
                              ON p.me_id = m.member_id AND p.period_id = c.period_id
                           WHERE m.emc_id = c.emc_id AND m.kind = 'me')) AS value_added) v;
 COMMENT ON VIEW @extschema@.emc_pools IS

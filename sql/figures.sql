@@ -97,7 +97,7 @@ COMMENT ON FUNCTION @extschema@.figures_of(@extschema@.me_ledger_totals[], @exts
 -- ---------------------------------------------------------------------------
 -- Every ME x every period, with sections 2 and 3 and the money of section 4
 -- ---------------------------------------------------------------------------
-CREATE VIEW @extschema@.profit_figures AS
+CREATE VIEW wwva_internal.profit_figures AS
 SELECT f.me_id,
        f.period_id,
        f.period_no,
@@ -118,21 +118,21 @@ SELECT f.me_id,
        f.team_share,
        f.total_sharing
   FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals
-                                      FROM @extschema@.money_figures f), NULL) f;
-COMMENT ON VIEW @extschema@.profit_figures IS
+                                      FROM wwva_internal.money_figures f), NULL) f;
+COMMENT ON VIEW wwva_internal.profit_figures IS
 'Every ME x period: revenues, costs, profits and sharing payouts (sections 2, 3 and the money lines of 4), from one pass over wwva.ledger.';
-COMMENT ON COLUMN @extschema@.profit_figures.me_id IS 'ME.';
-COMMENT ON COLUMN @extschema@.profit_figures.period_id IS 'Period.';
-COMMENT ON COLUMN @extschema@.profit_figures.period_no IS 'Period position.';
-COMMENT ON COLUMN @extschema@.profit_figures.currency IS 'Currency unit of the ME''s amounts.';
+COMMENT ON COLUMN wwva_internal.profit_figures.me_id IS 'ME.';
+COMMENT ON COLUMN wwva_internal.profit_figures.period_id IS 'Period.';
+COMMENT ON COLUMN wwva_internal.profit_figures.period_no IS 'Period position.';
+COMMENT ON COLUMN wwva_internal.profit_figures.currency IS 'Currency unit of the ME''s amounts.';
 -- The line columns' comments are written from wwva.statement_line (sql/statement.sql).
 -- ---------------------------------------------------------------------------
 -- Everything: money, users and the per-active-user lines
 -- ---------------------------------------------------------------------------
 CREATE VIEW @extschema@.figures AS
 SELECT f.*
-  FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM @extschema@.money_figures f),
-                              ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM @extschema@.user_figures u)) f;
+  FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
+                              ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u)) f;
 COMMENT ON VIEW @extschema@.figures IS
 'Every statement line as a column, one row per ME x period: one pass over wwva.ledger and one over wwva.user_event. The section views and wwva.statement read it.';
 COMMENT ON COLUMN @extschema@.figures.me_id IS 'ME.';

@@ -15,28 +15,41 @@
 
 -- What a reader of the statement needs: every table and view the extension
 -- made in schema wwva, but not the partitions (read through their parents)
--- and not the status views, which read wwva_internal (the extension
--- owner's alone).
+-- and not the status views, which read wwva_internal's tables (the
+-- extension owner's alone).  The building-block views in wwva_internal
+-- need nothing: everyone may read them, as whoever reads them
+-- (sql/finish.sql).
 CREATE FUNCTION wwva_internal.reader_relations() RETURNS SETOF regclass
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT c.oid::regclass
-  FROM pg_class c
-  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
- WHERE d.refobjid = (SELECT x.oid FROM pg_extension x WHERE x.extname = 'wwva')
-   AND c.relnamespace = '@extschema@'::regnamespace
-   AND c.relkind IN ('r', 'p', 'v')
-   AND NOT c.relispartition
-   AND NOT EXISTS (SELECT FROM pg_depend u
-                     JOIN pg_rewrite w ON w.oid = u.objid
-                     JOIN pg_class t ON t.oid = u.refobjid
-                    WHERE u.classid = 'pg_rewrite'::regclass AND w.ev_class = c.oid
-                      AND t.relnamespace = 'wwva_internal'::regnamespace)
- ORDER BY c.relname
+WITH RECURSIVE member AS (
+    SELECT c.oid, c.relkind, c.relispartition, c.relname
+      FROM pg_class c
+      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+     WHERE d.refobjid = (SELECT x.oid FROM pg_extension x WHERE x.extname = 'wwva')
+       AND c.relnamespace = '@extschema@'::regnamespace
+), reads AS (   -- view -> the relations its query names
+    SELECT DISTINCT w.ev_class AS view, u.refobjid AS rel
+      FROM pg_depend u
+      JOIN pg_rewrite w ON w.oid = u.objid
+     WHERE u.classid = 'pg_rewrite'::regclass AND u.refclassid = 'pg_class'::regclass
+       AND u.refobjid <> w.ev_class
+), reads_through AS (   -- view -> everything it reads, through other views
+    SELECT view, rel FROM reads
+    UNION
+    SELECT t.view, r.rel FROM reads_through t JOIN reads r ON r.view = t.rel
+)
+SELECT m.oid::regclass
+  FROM member m
+ WHERE m.relkind IN ('r', 'p', 'v') AND NOT m.relispartition
+   AND NOT EXISTS (SELECT FROM reads_through t JOIN pg_class r ON r.oid = t.rel
+                    WHERE t.view = m.oid
+                      AND r.relnamespace = 'wwva_internal'::regnamespace AND r.relkind <> 'v')
+ ORDER BY m.relname
 $$;
 COMMENT ON FUNCTION wwva_internal.reader_relations() IS
-'The tables and views wwva.grant_reader() grants SELECT on.';
+'The tables and views wwva.grant_reader() grants SELECT on: those of schema wwva but the partitions and the views that read wwva_internal''s tables.';
 REVOKE EXECUTE ON FUNCTION wwva_internal.reader_relations() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.grant_reader(reader regrole) RETURNS void

@@ -5,7 +5,7 @@
 -- Three forms of one aggregate: wwva.ledger_totals over the rows of one
 -- ME and period, the per-ME wwva.ledger_totals(me_id, ..., calendar) for
 -- every period at once, and wwva.ledger_totals_by_period, the form a
--- shard computes (see below).  wwva.money_figures reads the ledger once.
+-- shard computes (see below).  wwva_internal.money_figures reads the ledger once.
 -- ===========================================================================
 
 -- ---------------------------------------------------------------------------
@@ -22,40 +22,40 @@ CREATE TYPE @extschema@.ledger_totals AS (
 COMMENT ON TYPE @extschema@.ledger_totals IS
 'Result of the wwva.ledger_totals aggregate: revenue and cost per stream, and the variable part of each stream''s cost.';
 
-CREATE FUNCTION @extschema@.ledger_totals_transition(internal, text, text, text, numeric)
+CREATE FUNCTION wwva_internal.ledger_totals_transition(internal, text, text, text, numeric)
 RETURNS internal AS 'MODULE_PATHNAME', 'wwva_ledger_totals_transition'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ledger_totals_combine(internal, internal)
+CREATE FUNCTION wwva_internal.ledger_totals_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'wwva_ledger_totals_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ledger_totals_serialize(internal)
+CREATE FUNCTION wwva_internal.ledger_totals_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'wwva_ledger_totals_serialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ledger_totals_deserialize(bytea, internal)
+CREATE FUNCTION wwva_internal.ledger_totals_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'wwva_ledger_totals_deserialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.ledger_totals_final(internal)
+CREATE FUNCTION wwva_internal.ledger_totals_final(internal)
 RETURNS @extschema@.ledger_totals AS 'MODULE_PATHNAME', 'wwva_ledger_totals_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.ledger_totals(stream text, kind text, behavior text, amount numeric) (
-    SFUNC = @extschema@.ledger_totals_transition,
+    SFUNC = wwva_internal.ledger_totals_transition,
     STYPE = internal,
     SSPACE = 64,
-    COMBINEFUNC = @extschema@.ledger_totals_combine,
-    SERIALFUNC = @extschema@.ledger_totals_serialize,
-    DESERIALFUNC = @extschema@.ledger_totals_deserialize,
-    FINALFUNC = @extschema@.ledger_totals_final,
+    COMBINEFUNC = wwva_internal.ledger_totals_combine,
+    SERIALFUNC = wwva_internal.ledger_totals_serialize,
+    DESERIALFUNC = wwva_internal.ledger_totals_deserialize,
+    FINALFUNC = wwva_internal.ledger_totals_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.ledger_totals(text, text, text, numeric) IS
 'Exact sums of ledger postings by stream, kind and cost behaviour in one pass; parallel and partial-aggregation safe. Returns wwva.ledger_totals (zeros over no rows).';
 
-COMMENT ON FUNCTION @extschema@.ledger_totals_transition(internal, text, text, text, numeric) IS 'Support function of the wwva.ledger_totals aggregate.';
-COMMENT ON FUNCTION @extschema@.ledger_totals_combine(internal, internal) IS 'Support function of the wwva.ledger_totals aggregate.';
-COMMENT ON FUNCTION @extschema@.ledger_totals_serialize(internal) IS 'Support function of the wwva.ledger_totals aggregate.';
-COMMENT ON FUNCTION @extschema@.ledger_totals_deserialize(bytea, internal) IS 'Support function of the wwva.ledger_totals aggregate; validates its input.';
-COMMENT ON FUNCTION @extschema@.ledger_totals_final(internal) IS 'Support function of the wwva.ledger_totals aggregate.';
+COMMENT ON FUNCTION wwva_internal.ledger_totals_transition(internal, text, text, text, numeric) IS 'Support function of the wwva.ledger_totals aggregate.';
+COMMENT ON FUNCTION wwva_internal.ledger_totals_combine(internal, internal) IS 'Support function of the wwva.ledger_totals aggregate.';
+COMMENT ON FUNCTION wwva_internal.ledger_totals_serialize(internal) IS 'Support function of the wwva.ledger_totals aggregate.';
+COMMENT ON FUNCTION wwva_internal.ledger_totals_deserialize(bytea, internal) IS 'Support function of the wwva.ledger_totals aggregate; validates its input.';
+COMMENT ON FUNCTION wwva_internal.ledger_totals_final(internal) IS 'Support function of the wwva.ledger_totals aggregate.';
 -- ---------------------------------------------------------------------------
 -- All money sums for every ME and period in one pass
 -- ---------------------------------------------------------------------------
@@ -72,30 +72,30 @@ CREATE TYPE @extschema@.me_ledger_totals AS (
 COMMENT ON TYPE @extschema@.me_ledger_totals IS
 'One ME and period of the per-ME wwva.ledger_totals aggregate: revenue and cost per stream, and the variable part of each stream''s cost.';
 
-CREATE FUNCTION @extschema@.me_ledger_totals_transition(internal, text, date, text, text, text,
+CREATE FUNCTION wwva_internal.me_ledger_totals_transition(internal, text, date, text, text, text,
                                                         numeric, @extschema@.calendar)
 RETURNS internal AS 'MODULE_PATHNAME', 'wwva_me_ledger_totals_transition'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.me_ledger_totals_final(internal)
+CREATE FUNCTION wwva_internal.me_ledger_totals_final(internal)
 RETURNS @extschema@.me_ledger_totals[] AS 'MODULE_PATHNAME', 'wwva_me_ledger_totals_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.ledger_totals(
     me_id text, booked_on date, stream text, kind text, behavior text, amount numeric,
     calendar @extschema@.calendar) (
-    SFUNC = @extschema@.me_ledger_totals_transition,
+    SFUNC = wwva_internal.me_ledger_totals_transition,
     STYPE = internal,
     SSPACE = 65536,
-    COMBINEFUNC = @extschema@.ledger_totals_combine,
-    SERIALFUNC = @extschema@.ledger_totals_serialize,
-    DESERIALFUNC = @extschema@.ledger_totals_deserialize,
-    FINALFUNC = @extschema@.me_ledger_totals_final,
+    COMBINEFUNC = wwva_internal.ledger_totals_combine,
+    SERIALFUNC = wwva_internal.ledger_totals_serialize,
+    DESERIALFUNC = wwva_internal.ledger_totals_deserialize,
+    FINALFUNC = wwva_internal.me_ledger_totals_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.ledger_totals(text, date, text, text, text, numeric, @extschema@.calendar) IS
 'Exact money sums for every ME and period in one pass over ledger postings, by stream, kind and cost behaviour. Works over a whole table or grouped by me_id; parallel and partial-aggregation safe. Returns wwva.me_ledger_totals[] for the pairs with postings.';
-COMMENT ON FUNCTION @extschema@.me_ledger_totals_transition(internal, text, date, text, text, text, numeric, @extschema@.calendar) IS 'Support function of the per-ME wwva.ledger_totals aggregate.';
-COMMENT ON FUNCTION @extschema@.me_ledger_totals_final(internal) IS 'Support function of the per-ME wwva.ledger_totals aggregate.';
+COMMENT ON FUNCTION wwva_internal.me_ledger_totals_transition(internal, text, date, text, text, text, numeric, @extschema@.calendar) IS 'Support function of the per-ME wwva.ledger_totals aggregate.';
+COMMENT ON FUNCTION wwva_internal.me_ledger_totals_final(internal) IS 'Support function of the per-ME wwva.ledger_totals aggregate.';
 
 -- ---------------------------------------------------------------------------
 -- Scale-out (0.5.0): the per-ME aggregate in the form a shard computes
@@ -114,22 +114,22 @@ COMMENT ON FUNCTION @extschema@.me_ledger_totals_final(internal) IS 'Support fun
 -- transition, combine and serialization functions of wwva.ledger_totals
 -- and wwva.user_resource_counts.
 
-CREATE FUNCTION @extschema@.ledger_totals_by_period_final(internal)
+CREATE FUNCTION wwva_internal.ledger_totals_by_period_final(internal)
 RETURNS numeric[] AS 'MODULE_PATHNAME', 'wwva_ledger_totals_by_period_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.ledger_totals_by_period_final(internal) IS
+COMMENT ON FUNCTION wwva_internal.ledger_totals_by_period_final(internal) IS
 'Support function of the wwva.ledger_totals_by_period aggregate.';
 
 CREATE AGGREGATE @extschema@.ledger_totals_by_period(
     me_id text, booked_on date, stream text, kind text, behavior text, amount numeric,
     calendar @extschema@.calendar) (
-    SFUNC = @extschema@.me_ledger_totals_transition,
+    SFUNC = wwva_internal.me_ledger_totals_transition,
     STYPE = internal,
     SSPACE = 4096,
-    COMBINEFUNC = @extschema@.ledger_totals_combine,
-    SERIALFUNC = @extschema@.ledger_totals_serialize,
-    DESERIALFUNC = @extschema@.ledger_totals_deserialize,
-    FINALFUNC = @extschema@.ledger_totals_by_period_final,
+    COMBINEFUNC = wwva_internal.ledger_totals_combine,
+    SERIALFUNC = wwva_internal.ledger_totals_serialize,
+    DESERIALFUNC = wwva_internal.ledger_totals_deserialize,
+    FINALFUNC = wwva_internal.ledger_totals_by_period_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.ledger_totals_by_period(text, date, text, text, text, numeric, @extschema@.calendar) IS
@@ -141,7 +141,7 @@ COMMENT ON AGGREGATE @extschema@.ledger_totals_by_period(text, date, text, text,
 -- Grouped by me_id, the ME of the partition key: with
 -- enable_partitionwise_aggregate each partition is aggregated on its own,
 -- a foreign one on its shard (see the scale-out section above).
-CREATE VIEW @extschema@.money_figures AS
+CREATE VIEW wwva_internal.money_figures AS
 SELECT g.me_id,
        g.totals[i][1]::integer AS period_no,
        g.totals[i][2] AS hardware_revenue,
@@ -157,13 +157,13 @@ SELECT g.me_id,
           FROM @extschema@.ledger l
          GROUP BY l.me_id) g
  CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.totals, 1) AS i;
-COMMENT ON VIEW @extschema@.money_figures IS
+COMMENT ON VIEW wwva_internal.money_figures IS
 'Money sums per ME and period from one pass over wwva.ledger, grouped by ME (wwva.ledger_totals_by_period); only pairs with postings.';
-COMMENT ON COLUMN @extschema@.money_figures.me_id IS 'ME.';
-COMMENT ON COLUMN @extschema@.money_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
-COMMENT ON COLUMN @extschema@.money_figures.hardware_revenue IS 'Sum of hardware revenue postings.';
-COMMENT ON COLUMN @extschema@.money_figures.hardware_cost IS 'Sum of hardware cost postings, fixed and variable.';
-COMMENT ON COLUMN @extschema@.money_figures.hardware_variable_cost IS 'Sum of variable hardware cost postings.';
-COMMENT ON COLUMN @extschema@.money_figures.ecosystem_revenue IS 'Sum of ecosystem revenue postings.';
-COMMENT ON COLUMN @extschema@.money_figures.ecosystem_cost IS 'Sum of ecosystem cost postings, fixed and variable.';
-COMMENT ON COLUMN @extschema@.money_figures.ecosystem_variable_cost IS 'Sum of variable ecosystem cost postings.';
+COMMENT ON COLUMN wwva_internal.money_figures.me_id IS 'ME.';
+COMMENT ON COLUMN wwva_internal.money_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN wwva_internal.money_figures.hardware_revenue IS 'Sum of hardware revenue postings.';
+COMMENT ON COLUMN wwva_internal.money_figures.hardware_cost IS 'Sum of hardware cost postings, fixed and variable.';
+COMMENT ON COLUMN wwva_internal.money_figures.hardware_variable_cost IS 'Sum of variable hardware cost postings.';
+COMMENT ON COLUMN wwva_internal.money_figures.ecosystem_revenue IS 'Sum of ecosystem revenue postings.';
+COMMENT ON COLUMN wwva_internal.money_figures.ecosystem_cost IS 'Sum of ecosystem cost postings, fixed and variable.';
+COMMENT ON COLUMN wwva_internal.money_figures.ecosystem_variable_cost IS 'Sum of variable ecosystem cost postings.';

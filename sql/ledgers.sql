@@ -238,22 +238,22 @@ $$;
 -- Row checks for the two large tables are in C: they run per row on tens of
 -- millions of rows, and a foreign key's per-row query would cost four times
 -- the insert itself.  The ME lookup is cached per statement.
-CREATE FUNCTION @extschema@.ledger_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.ledger_check() RETURNS trigger
 AS 'MODULE_PATHNAME', 'wwva_ledger_check' LANGUAGE C;
-COMMENT ON FUNCTION @extschema@.ledger_check() IS
+COMMENT ON FUNCTION wwva_internal.ledger_check() IS
 'Trigger: rejects a wwva.ledger row with an unknown ME, stream, kind or behavior, or a non-finite amount, naming the row.';
 
-CREATE FUNCTION @extschema@.user_event_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.user_event_check() RETURNS trigger
 AS 'MODULE_PATHNAME', 'wwva_user_event_check' LANGUAGE C;
-COMMENT ON FUNCTION @extschema@.user_event_check() IS
+COMMENT ON FUNCTION wwva_internal.user_event_check() IS
 'Trigger: rejects a wwva.user_event row with an unknown ME or kind, naming the row.';
 
 CREATE TRIGGER ledger_check BEFORE INSERT OR UPDATE ON @extschema@.ledger
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.ledger_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.ledger_check();
 CREATE TRIGGER user_event_check BEFORE INSERT OR UPDATE ON @extschema@.user_event
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.user_event_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.user_event_check();
 
-CREATE FUNCTION @extschema@.me_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.me_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -347,13 +347,13 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.me_check() IS
+COMMENT ON FUNCTION wwva_internal.me_check() IS
 'Trigger: validates a wwva.me row (a full IANA time zone name, kind, N, K) and keeps MEs with postings or events from being deleted or renamed.';
 
 CREATE TRIGGER me_check BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.me
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.me_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.me_check();
 
-CREATE FUNCTION @extschema@.period_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.period_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -405,13 +405,13 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.period_check() IS
+COMMENT ON FUNCTION wwva_internal.period_check() IS
 'Trigger: rejects an empty, unbounded or overlapping wwva.period row, naming the period it overlaps; warns when an end looks inclusive (a one-day gap to a neighbour, or an end on the last day of a month).';
 
 CREATE TRIGGER period_check BEFORE INSERT OR UPDATE ON @extschema@.period
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.period_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.period_check();
 
-CREATE FUNCTION @extschema@.target_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.target_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -443,18 +443,18 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.target_check() IS
+COMMENT ON FUNCTION wwva_internal.target_check() IS
 'Trigger: rejects a wwva.target row with an unknown ME, period or item, or a non-finite value.';
 
 CREATE TRIGGER target_check BEFORE INSERT OR UPDATE ON @extschema@.target
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.target_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.target_check();
 
 -- ---------------------------------------------------------------------------
 -- Keys PostgreSQL would otherwise refuse without a hint
 -- ---------------------------------------------------------------------------
 -- A NULL ME id: the NOT NULL constraint stays; this trigger answers first,
 -- with the row named and the fix.
-CREATE FUNCTION @extschema@.me_id_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.me_id_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -465,16 +465,16 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-COMMENT ON FUNCTION @extschema@.me_id_check() IS
+COMMENT ON FUNCTION wwva_internal.me_id_check() IS
 'Trigger: rejects a wwva.me row without an me_id, with a hint.';
 CREATE TRIGGER me_id_check BEFORE INSERT OR UPDATE ON @extschema@.me
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.me_id_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.me_id_check();
 
 -- TRUNCATE runs no row trigger, and the ledgers have no foreign key to
 -- wwva.me: TRUNCATE wwva.me CASCADE empties both ledgers too, so that no
 -- row is left without its ME.  Rows kept on a shard are not reached from
 -- here; the TRUNCATE is refused while a foreign partition exists.
-CREATE FUNCTION @extschema@.me_truncate_cascade() RETURNS trigger
+CREATE FUNCTION wwva_internal.me_truncate_cascade() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -503,10 +503,10 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION @extschema@.me_truncate_cascade() IS
+COMMENT ON FUNCTION wwva_internal.me_truncate_cascade() IS
 'Trigger: TRUNCATE of wwva.me (CASCADE) empties wwva.ledger and wwva.user_event too; refused while they have a foreign partition.';
 CREATE TRIGGER me_truncate_cascade AFTER TRUNCATE ON @extschema@.me
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.me_truncate_cascade();
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.me_truncate_cascade();
 -- ---------------------------------------------------------------------------
 -- User data survives pg_dump
 -- ---------------------------------------------------------------------------

@@ -46,20 +46,20 @@ CREATE UNLOGGED TABLE wwva_internal.materialized_figures (
 -- user states are mostly sorted hashes: compressing them costs more than it saves
 ALTER TABLE wwva_internal.materialized_figures ALTER COLUMN users SET STORAGE EXTERNAL;
 COMMENT ON TABLE wwva_internal.materialized_figures IS
-'Per ME and period, what wwva.refresh() keeps to update wwva.materialized_statement from new rows alone: the money sums (as wwva.money_figures), the section 1 counts (as wwva.user_figures) and the exact set of users behind them. Unlogged: a crash empties it, and the next refresh rebuilds it.';
+'Per ME and period, what wwva.refresh() keeps to update wwva.materialized_statement from new rows alone: the money sums (as wwva_internal.money_figures), the section 1 counts (as wwva_internal.user_figures) and the exact set of users behind them. Unlogged: a crash empties it, and the next refresh rebuilds it.';
 COMMENT ON COLUMN wwva_internal.materialized_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN wwva_internal.materialized_figures.me_id IS 'ME.';
 COMMENT ON COLUMN wwva_internal.materialized_figures.period_id IS 'Period.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_revenue IS 'As in wwva.money_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_cost IS 'As in wwva.money_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_variable_cost IS 'As in wwva.money_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_revenue IS 'As in wwva.money_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_cost IS 'As in wwva.money_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_variable_cost IS 'As in wwva.money_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.interactive_users IS 'As in wwva.user_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.active_users IS 'As in wwva.user_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.lifetime_users IS 'As in wwva.user_figures.';
-COMMENT ON COLUMN wwva_internal.materialized_figures.user_makers IS 'As in wwva.user_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_revenue IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_cost IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_variable_cost IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_revenue IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_cost IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_variable_cost IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.interactive_users IS 'As in wwva_internal.user_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.active_users IS 'As in wwva_internal.user_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.lifetime_users IS 'As in wwva_internal.user_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.user_makers IS 'As in wwva_internal.user_figures.';
 COMMENT ON COLUMN wwva_internal.materialized_figures.users IS
 'The users of the pair as a wwva.user_resource_state value; NULL when it has no events.';
 COMMENT ON COLUMN wwva_internal.materialized_figures.computed_at IS 'Start of the transaction of the refresh that last changed the row.';

@@ -68,7 +68,7 @@ COMMENT ON FUNCTION @extschema@.rule_share(@extschema@.sharing_rule, numeric, nu
 -- ---------------------------------------------------------------------------
 -- A sharing rule is checked before it is stored
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION @extschema@.sharing_rule_check() RETURNS trigger
+CREATE FUNCTION wwva_internal.sharing_rule_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -119,8 +119,8 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.sharing_rule_check() IS
+COMMENT ON FUNCTION wwva_internal.sharing_rule_check() IS
 'Trigger: rejects a wwva.sharing_rule row with an unknown ME, party or base, a rate outside [0, 1], a negative or non-finite floor or cap, or a floor above the cap.';
 
 CREATE TRIGGER sharing_rule_check BEFORE INSERT OR UPDATE ON @extschema@.sharing_rule
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.sharing_rule_check();
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.sharing_rule_check();

@@ -10,7 +10,7 @@ SELECT m.me_id,
        COALESCE(u.user_makers, 0) AS user_makers
   FROM @extschema@.me m
  CROSS JOIN @extschema@.period_calendar c
-  LEFT JOIN @extschema@.user_figures u
+  LEFT JOIN wwva_internal.user_figures u
          ON u.me_id = m.me_id AND u.period_no = c.period_no;
 COMMENT ON VIEW @extschema@.user_resources IS
 'WWVA section 1, user resources: one row per ME per period, from one pass over wwva.user_event.';

@@ -11,7 +11,7 @@ SELECT p.me_id,
        p.investors_share,
        p.team_share,
        p.total_sharing
-  FROM @extschema@.profit_figures p;
+  FROM wwva_internal.profit_figures p;
 COMMENT ON VIEW @extschema@.value_added_sharing IS
 'WWVA section 2, sharing of profits: one row per ME per period, amounts in the ME''s currency unit. Shares follow wwva.sharing_rule.';
 COMMENT ON COLUMN @extschema@.value_added_sharing.me_id IS 'ME.';

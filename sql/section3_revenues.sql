@@ -7,7 +7,7 @@ SELECT p.me_id,
        p.hardware_revenue,
        p.ecosystem_revenue,
        p.total_revenue
-  FROM @extschema@.profit_figures p;
+  FROM wwva_internal.profit_figures p;
 COMMENT ON VIEW @extschema@.revenues IS
 'WWVA section 3, revenues: one row per ME per period, in the ME''s currency unit.';
 COMMENT ON COLUMN @extschema@.revenues.me_id IS 'ME.';

@@ -73,7 +73,7 @@ $$$statement_of$, lines);
           FROM pg_catalog.pg_class c
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
           JOIN @extschema@.statement_line l ON l.item = a.attname
-         WHERE c.relnamespace = '@extschema@'::regnamespace
+         WHERE c.relnamespace IN ('@extschema@'::regnamespace, 'wwva_internal'::regnamespace)
            AND c.relname IN ('figures', 'profit_figures', 'user_resources', 'value_added_sharing',
                              'revenues', 'costs', 'marginal_income')
     LOOP
@@ -104,8 +104,8 @@ SELECT s.me_id,
        s.achievement,
        s.line_no
   FROM @extschema@.statement_of(
-           ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM @extschema@.money_figures f),
-           ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM @extschema@.user_figures u))
+           ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
+           ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u))
        WITH ORDINALITY AS s
  ORDER BY s.ordinality;
 COMMENT ON VIEW @extschema@.statement IS

@@ -105,7 +105,7 @@ split_add_row(SplitState *state, const char *member_id, Numeric weight, Numeric 
 Datum
 wwva_split_transition(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.split_transition");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.split_transition");
 	SplitState *state = PG_ARGISNULL(0) ? split_state_new(aggcontext) : (SplitState *) PG_GETARG_POINTER(0);
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(5) || PG_ARGISNULL(6))
@@ -123,7 +123,7 @@ wwva_split_transition(PG_FUNCTION_ARGS)
 Datum
 wwva_split_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.split_combine");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.split_combine");
 	SplitState *state = PG_ARGISNULL(0) ? NULL : (SplitState *) PG_GETARG_POINTER(0);
 	SplitState *other = PG_ARGISNULL(1) ? NULL : (SplitState *) PG_GETARG_POINTER(1);
 
@@ -153,7 +153,7 @@ wwva_split_serialize(PG_FUNCTION_ARGS)
 	SplitState *state;
 	StringInfoData buf;
 
-	(void) wwva_aggregate_context(fcinfo, "wwva.split_serialize");
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.split_serialize");
 	state = (SplitState *) PG_GETARG_POINTER(0);
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, SPLIT_STATE_MAGIC);
@@ -175,7 +175,7 @@ corrupt_split_state(int len)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("wwva.split_deserialize: malformed aggregate state (%d bytes)", len),
+			 errmsg("wwva_internal.split_deserialize: malformed aggregate state (%d bytes)", len),
 			 errhint("Only states produced by wwva.split_serialize of the same wwva version can be read.")));
 }
 
@@ -211,7 +211,7 @@ get_optional_numeric(StringInfo buf)
 Datum
 wwva_split_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.split_deserialize");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.split_deserialize");
 	bytea	   *flat = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	SplitState *state = split_state_new(aggcontext);
@@ -271,9 +271,9 @@ wwva_split_final(PG_FUNCTION_ARGS)
 	Datum	   *elements;
 	int			n;
 
-	(void) wwva_aggregate_context(fcinfo, "wwva.split_final");
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.split_final");
 	state = PG_ARGISNULL(0) ? NULL : (SplitState *) PG_GETARG_POINTER(0);
-	composite_array_begin(&builder, fcinfo, 2, "wwva.split_final");
+	composite_array_begin(&builder, fcinfo, 2, "wwva_internal.split_final");
 	if (state == NULL || state->nrows == 0)
 		return PointerGetDatum(composite_array_end(&builder, NULL, 0));
 

@@ -171,7 +171,7 @@ add_posting(LedgerSums *sums, FunctionCallInfo fcinfo, int first_arg, MemoryCont
 Datum
 wwva_ledger_totals_transition(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_transition");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.ledger_totals_transition");
 	MeState    *state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 
 	if (state == NULL)
@@ -193,7 +193,7 @@ wwva_ledger_totals_transition(PG_FUNCTION_ARGS)
 Datum
 wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.me_ledger_totals_transition");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.me_ledger_totals_transition");
 	MeState    *state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 	Calendar   *calendar = calendar_argument(fcinfo, 7, state ? &state->calendar_hash : NULL,
 											 "wwva.ledger_totals");
@@ -251,7 +251,7 @@ copy_ledger_me(StateMe *into, StateMe *from, void *context)
 Datum
 wwva_ledger_totals_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_combine");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.ledger_totals_combine");
 	MeState    *state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 	MeState    *other = PG_ARGISNULL(1) ? NULL : (MeState *) PG_GETARG_POINTER(1);
 
@@ -274,7 +274,7 @@ wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
 	MeState    *state;
 	StringInfoData buf;
 
-	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_serialize");
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.ledger_totals_serialize");
 	state = (MeState *) PG_GETARG_POINTER(0);
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, LEDGER_STATE_MAGIC);
@@ -331,13 +331,13 @@ read_ledger_periods(MeStateReader *reader, StateMe *me, int32 present, MemoryCon
 Datum
 wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_deserialize");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.ledger_totals_deserialize");
 	MeStateReader reader;
 	MeState    *state;
 	int32		nmes;
 
 	nmes = me_state_read_begin(&reader, PG_GETARG_BYTEA_PP(0), LEDGER_STATE_MAGIC, 8,
-							   "wwva.ledger_totals_deserialize: malformed aggregate state",
+							   "wwva_internal.ledger_totals_deserialize: malformed aggregate state",
 							   "Only states produced by wwva.ledger_totals_serialize of the same wwva version can be read.");
 	state = ledger_state_new(aggcontext, nmes);
 	for (int i = 0; i < nmes; i++)
@@ -374,10 +374,10 @@ wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 	bool		nulls[LEDGER_SUMS] = {false};
 	LedgerSums *sums = NULL;
 
-	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_final");
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.ledger_totals_final");
 	state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "wwva.ledger_totals_final must return a composite type");
+		elog(ERROR, "wwva_internal.ledger_totals_final must return a composite type");
 	desc = BlessTupleDesc(desc);
 	if (desc->natts != LEDGER_SUMS)
 		elog(ERROR, "wwva.ledger_totals has %d columns, expected %d", desc->natts, LEDGER_SUMS);
@@ -405,9 +405,9 @@ wwva_me_ledger_totals_final(PG_FUNCTION_ARGS)
 	MeState    *state;
 	CompositeArrayBuilder builder;
 
-	(void) wwva_aggregate_context(fcinfo, "wwva.me_ledger_totals_final");
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.me_ledger_totals_final");
 	state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
-	composite_array_begin(&builder, fcinfo, 2 + LEDGER_SUMS, "wwva.me_ledger_totals_final");
+	composite_array_begin(&builder, fcinfo, 2 + LEDGER_SUMS, "wwva_internal.me_ledger_totals_final");
 	PG_RETURN_ARRAYTYPE_P(me_state_rows(state, &builder, true, period_sums_values, NULL));
 }
 

@@ -9,9 +9,8 @@
  * the ME up (see restoring()).
  *
  * The functions read columns by name and type, so they run only on the
- * tables they are written for: wwva.ledger and wwva.user_event (in the
- * schema of the function itself) and their partitions, whose columns have
- * the expected types.  Attached to any other table they refuse to run,
+ * tables they are written for: wwva.ledger and wwva.user_event and their
+ * partitions, whose columns have the expected types.  Attached to any other table they refuse to run,
  * whoever attached them, before reading a column; the verdict is kept per
  * relation for the rest of the statement.
  *-------------------------------------------------------------------------
@@ -19,6 +18,7 @@
 #include "wwva.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -93,13 +93,13 @@ static const CheckedColumn event_columns[EVENT_COLUMNS] = {
 typedef struct CheckedTable
 {
 	const char *function;		/* for messages */
-	const char *table;			/* in the function's schema */
+	const char *table;			/* in schema wwva */
 	const CheckedColumn *columns;
 	int			ncolumns;
 } CheckedTable;
 
-static const CheckedTable ledger_table = {"wwva.ledger_check", "ledger", ledger_columns, LEDGER_COLUMNS};
-static const CheckedTable event_table = {"wwva.user_event_check", "user_event", event_columns, EVENT_COLUMNS};
+static const CheckedTable ledger_table = {"wwva_internal.ledger_check", "ledger", ledger_columns, LEDGER_COLUMNS};
+static const CheckedTable event_table = {"wwva_internal.user_event_check", "user_event", event_columns, EVENT_COLUMNS};
 
 #define MAX_CHECKED_COLUMNS Max(LEDGER_COLUMNS, EVENT_COLUMNS)
 
@@ -107,7 +107,7 @@ typedef struct CheckState
 {
 	HTAB	   *known_me;
 	char	   *me_query;
-	Oid			schema;			/* the extension's: the function's own */
+	Oid			schema;			/* the extension's: wwva */
 	Oid			relid;			/* the relation verified, or InvalidOid */
 	AttrNumber	attnums[MAX_CHECKED_COLUMNS];	/* its columns, by the enums above */
 } CheckState;
@@ -195,8 +195,9 @@ check_state(FunctionCallInfo fcinfo, const CheckedTable *table, Relation rel)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 		HASHCTL		ctl;
-		/* the extension's schema, which a user's partition need not share */
-		Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+		/* the ledgers' schema (fixed: wwva.control), which neither this
+		 * function (wwva_internal) nor a user's partition need share */
+		Oid			schema = get_namespace_oid("wwva", false);
 
 		state = palloc0(sizeof(CheckState));
 		state->schema = schema;
@@ -337,7 +338,7 @@ Datum
 wwva_ledger_check(PG_FUNCTION_ARGS)
 {
 	Relation	rel;
-	HeapTuple	tuple = checked_row(fcinfo, "wwva.ledger_check", &rel);
+	HeapTuple	tuple = checked_row(fcinfo, "wwva_internal.ledger_check", &rel);
 	TupleDesc	desc = RelationGetDescr(rel);
 	CheckState *state = check_state(fcinfo, &ledger_table, rel);
 	text	   *me_id = text_column(state, tuple, desc, LEDGER_ME_ID);
@@ -399,7 +400,7 @@ Datum
 wwva_user_event_check(PG_FUNCTION_ARGS)
 {
 	Relation	rel;
-	HeapTuple	tuple = checked_row(fcinfo, "wwva.user_event_check", &rel);
+	HeapTuple	tuple = checked_row(fcinfo, "wwva_internal.user_event_check", &rel);
 	TupleDesc	desc = RelationGetDescr(rel);
 	CheckState *state = check_state(fcinfo, &event_table, rel);
 	text	   *me_id = text_column(state, tuple, desc, EVENT_ME_ID);

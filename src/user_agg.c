@@ -72,7 +72,7 @@ unknown_kind_error(text *kind)
 Datum
 wwva_user_counts_transition(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_transition");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.user_counts_transition");
 	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
 	StateMe    *me;
 
@@ -113,7 +113,7 @@ wwva_user_counts_transition(PG_FUNCTION_ARGS)
 Datum
 wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.me_user_counts_transition");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.me_user_counts_transition");
 	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
 	Calendar   *calendar = calendar_argument(fcinfo, 5, state ? &state->base.calendar_hash : NULL,
 											 "wwva.user_resource_counts");
@@ -163,7 +163,7 @@ wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 Datum
 wwva_user_counts_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_combine");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.user_counts_combine");
 	UserState  *state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
 	UserState  *other = PG_ARGISNULL(1) ? NULL : (UserState *) PG_GETARG_POINTER(1);
 
@@ -176,14 +176,14 @@ wwva_user_counts_combine(PG_FUNCTION_ARGS)
 Datum
 wwva_user_counts_serialize(PG_FUNCTION_ARGS)
 {
-	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_serialize");
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.user_counts_serialize");
 	PG_RETURN_BYTEA_P(user_state_write((UserState *) PG_GETARG_POINTER(0)));
 }
 
 Datum
 wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.user_counts_deserialize");
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.user_counts_deserialize");
 
 	PG_RETURN_POINTER(user_state_read(PG_GETARG_BYTEA_PP(0), aggcontext));
 }
@@ -195,9 +195,9 @@ wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 Datum
 wwva_user_counts_final(PG_FUNCTION_ARGS)
 {
-	(void) wwva_aggregate_context(fcinfo, "wwva.user_counts_final");
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.user_counts_final");
 	PG_RETURN_ARRAYTYPE_P(counts_array(PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0),
-									   fcinfo, false, "wwva.user_counts_final"));
+									   fcinfo, false, "wwva_internal.user_counts_final"));
 }
 
 /*
@@ -208,9 +208,9 @@ wwva_user_counts_final(PG_FUNCTION_ARGS)
 Datum
 wwva_me_user_counts_final(PG_FUNCTION_ARGS)
 {
-	(void) wwva_aggregate_context(fcinfo, "wwva.me_user_counts_final");
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.me_user_counts_final");
 	PG_RETURN_ARRAYTYPE_P(counts_array(PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0),
-									   fcinfo, true, "wwva.me_user_counts_final"));
+									   fcinfo, true, "wwva_internal.me_user_counts_final"));
 }
 
 /*

@@ -7,12 +7,142 @@
 -- ===========================================================================
 
 -- ---------------------------------------------------------------------------
+-- A clean public surface (as sql/ledgers.sql, sql/ledger_totals.sql,
+-- sql/user_resources.sql, sql/money.sql, sql/emc.sql, sql/capture.sql,
+-- sql/figures.sql, sql/grants.sql and sql/deprecated.sql): the trigger
+-- functions, the aggregates' support functions, the capture setting's
+-- reader and the per-table passes move to wwva_internal, so \df wwva.* and
+-- \dv wwva.* list the interface alone.  Moving keeps every object's OID, so
+-- the triggers, aggregates and views that use them, and the grants users
+-- gave on them, stay as they are.  The old names of the three views stay
+-- for one release.  First of all, so what follows here names them where
+-- they now live.
+-- ---------------------------------------------------------------------------
+ALTER FUNCTION @extschema@.emc_check_trigger() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.emc_contract_row_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.emc_leader_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.emc_member_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.emc_tier_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.ledger_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.me_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.me_emc_member_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.me_id_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.period_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.sharing_rule_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.target_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.user_event_check() SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.capture_row_limit() SET SCHEMA wwva_internal;
+-- only the capture triggers (SECURITY DEFINER) read it
+REVOKE EXECUTE ON FUNCTION wwva_internal.capture_row_limit() FROM PUBLIC;
+ALTER FUNCTION @extschema@.ledger_totals_by_period_final(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.ledger_totals_combine(internal,internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.ledger_totals_deserialize(bytea,internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.ledger_totals_final(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.ledger_totals_serialize(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.ledger_totals_transition(internal,text,text,text,numeric) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.me_ledger_totals_final(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.me_ledger_totals_transition(internal,text,date,text,text,text,numeric,@extschema@.calendar) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.me_user_counts_final(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.me_user_counts_transition(internal,text,bigint,text,timestamp with time zone,@extschema@.calendar) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.split_combine(internal,internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.split_deserialize(bytea,internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.split_final(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.split_serialize(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.split_transition(internal,text,numeric,numeric,numeric,numeric,integer) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.user_counts_combine(internal,internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.user_counts_deserialize(bytea,internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.user_counts_final(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.user_counts_serialize(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.user_counts_transition(internal,bigint,text,integer,integer,integer) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.user_resource_counts_by_period_final(internal) SET SCHEMA wwva_internal;
+ALTER FUNCTION @extschema@.user_state_union_transition(internal,bytea) SET SCHEMA wwva_internal;
+
+-- The grants users gave on the views go to the old names
+-- (wwva_internal.restore_grants() reads what is kept here).
+SELECT pg_catalog.set_config('wwva_upgrade.grants',
+           COALESCE((SELECT pg_catalog.json_object_agg(c.relname, c.relacl::text)
+                       FROM pg_catalog.pg_class c
+                      WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+                        AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['money_figures', 'user_figures', 'profit_figures']::name[])
+                        AND c.relacl IS NOT NULL)::text, '{}'),
+           true);
+ALTER VIEW @extschema@.money_figures SET SCHEMA wwva_internal;
+ALTER VIEW @extschema@.user_figures SET SCHEMA wwva_internal;
+ALTER VIEW @extschema@.profit_figures SET SCHEMA wwva_internal;
+-- There, everyone reads them as themselves (the end of this script); the
+-- grants users gave on them went to the old names just above.
+DO $$
+DECLARE
+    acl record;
+BEGIN
+    FOR acl IN
+        SELECT DISTINCT c.oid::regclass AS relation,
+               CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                    ELSE pg_catalog.quote_ident(g.rolname) END AS grantee
+          FROM pg_catalog.pg_class c
+         CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+          LEFT JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.grantee
+         WHERE c.relnamespace OPERATOR(pg_catalog.=) 'wwva_internal'::regnamespace
+           AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['money_figures', 'user_figures', 'profit_figures']::name[])
+           AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %s CASCADE', acl.relation, acl.grantee);
+    END LOOP;
+END
+$$;
+
+CREATE VIEW @extschema@.money_figures AS SELECT * FROM wwva_internal.money_figures;
+COMMENT ON VIEW @extschema@.money_figures IS
+'Deprecated since 0.8.0, removed in 0.9.0: the six money sums per ME and period, now wwva_internal.money_figures. Read wwva.figures or wwva.revenues and wwva.costs instead.';
+
+CREATE VIEW @extschema@.user_figures AS SELECT * FROM wwva_internal.user_figures;
+COMMENT ON VIEW @extschema@.user_figures IS
+'Deprecated since 0.8.0, removed in 0.9.0: the section 1 counts per ME and period, now wwva_internal.user_figures. Read wwva.user_resources instead.';
+
+CREATE VIEW @extschema@.profit_figures AS SELECT * FROM wwva_internal.profit_figures;
+COMMENT ON VIEW @extschema@.profit_figures IS
+'Deprecated since 0.8.0, removed in 0.9.0: the money lines per ME and period, now wwva_internal.profit_figures. Read wwva.figures instead.';
+-- Their columns say what the moved views' columns say.
+DO $$
+DECLARE
+    col record;
+BEGIN
+    FOR col IN
+        SELECT a.attrelid::regclass AS alias, a.attname, pg_catalog.col_description(b.attrelid, b.attnum) AS comment
+          FROM pg_catalog.pg_attribute a
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid
+          JOIN pg_catalog.pg_attribute b
+            ON b.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('wwva_internal.%I', c.relname)::regclass
+           AND b.attname OPERATOR(pg_catalog.=) a.attname
+         WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+           AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['money_figures', 'user_figures', 'profit_figures']::name[])
+           AND a.attnum OPERATOR(pg_catalog.>) 0
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', col.alias, col.attname, col.comment);
+    END LOOP;
+END
+$$;
+SELECT wwva_internal.restore_grants();
+
+COMMENT ON TABLE wwva_internal.materialized_figures IS
+'Per ME and period, what wwva.refresh() keeps to update wwva.materialized_statement from new rows alone: the money sums (as wwva_internal.money_figures), the section 1 counts (as wwva_internal.user_figures) and the exact set of users behind them. Unlogged: a crash empties it, and the next refresh rebuilds it.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_revenue IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_cost IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.hardware_variable_cost IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_revenue IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_cost IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.ecosystem_variable_cost IS 'As in wwva_internal.money_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.interactive_users IS 'As in wwva_internal.user_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.active_users IS 'As in wwva_internal.user_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.lifetime_users IS 'As in wwva_internal.user_figures.';
+COMMENT ON COLUMN wwva_internal.materialized_figures.user_makers IS 'As in wwva_internal.user_figures.';
+-- ---------------------------------------------------------------------------
 -- Typo guards (as sql/ledgers.sql, sql/money.sql, sql/emc.sql): time zones
 -- must be IANA zone names; sharing and tier rates are fractions from 0 to
 -- 1; a period whose end looks inclusive is stored with a WARNING.  Rows
 -- already stored are not checked again.
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION @extschema@.me_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION wwva_internal.me_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -106,10 +236,10 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.me_check() IS
+COMMENT ON FUNCTION wwva_internal.me_check() IS
 'Trigger: validates a wwva.me row (a full IANA time zone name, kind, N, K) and keeps MEs with postings or events from being deleted or renamed.';
 
-CREATE OR REPLACE FUNCTION @extschema@.period_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION wwva_internal.period_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -161,10 +291,10 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.period_check() IS
+COMMENT ON FUNCTION wwva_internal.period_check() IS
 'Trigger: rejects an empty, unbounded or overlapping wwva.period row, naming the period it overlaps; warns when an end looks inclusive (a one-day gap to a neighbour, or an end on the last day of a month).';
 
-CREATE OR REPLACE FUNCTION @extschema@.sharing_rule_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION wwva_internal.sharing_rule_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -215,10 +345,10 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.sharing_rule_check() IS
+COMMENT ON FUNCTION wwva_internal.sharing_rule_check() IS
 'Trigger: rejects a wwva.sharing_rule row with an unknown ME, party or base, a rate outside [0, 1], a negative or non-finite floor or cap, or a floor above the cap.';
 
-CREATE OR REPLACE FUNCTION @extschema@.emc_tier_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION wwva_internal.emc_tier_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -245,7 +375,7 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.emc_tier_check() IS
+COMMENT ON FUNCTION wwva_internal.emc_tier_check() IS
 'Trigger: rejects a wwva.emc_tier row with a non-finite threshold or a rate outside [0, 1], naming the EMC and period.';
 
 -- ---------------------------------------------------------------------------
@@ -253,28 +383,41 @@ COMMENT ON FUNCTION @extschema@.emc_tier_check() IS
 -- ---------------------------------------------------------------------------
 -- What a reader of the statement needs: every table and view the extension
 -- made in schema wwva, but not the partitions (read through their parents)
--- and not the status views, which read wwva_internal (the extension
--- owner's alone).
+-- and not the status views, which read wwva_internal's tables (the
+-- extension owner's alone).  The building-block views in wwva_internal
+-- need nothing: everyone may read them, as whoever reads them
+-- (sql/finish.sql).
 CREATE FUNCTION wwva_internal.reader_relations() RETURNS SETOF regclass
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT c.oid::regclass
-  FROM pg_class c
-  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
- WHERE d.refobjid = (SELECT x.oid FROM pg_extension x WHERE x.extname = 'wwva')
-   AND c.relnamespace = '@extschema@'::regnamespace
-   AND c.relkind IN ('r', 'p', 'v')
-   AND NOT c.relispartition
-   AND NOT EXISTS (SELECT FROM pg_depend u
-                     JOIN pg_rewrite w ON w.oid = u.objid
-                     JOIN pg_class t ON t.oid = u.refobjid
-                    WHERE u.classid = 'pg_rewrite'::regclass AND w.ev_class = c.oid
-                      AND t.relnamespace = 'wwva_internal'::regnamespace)
- ORDER BY c.relname
+WITH RECURSIVE member AS (
+    SELECT c.oid, c.relkind, c.relispartition, c.relname
+      FROM pg_class c
+      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+     WHERE d.refobjid = (SELECT x.oid FROM pg_extension x WHERE x.extname = 'wwva')
+       AND c.relnamespace = '@extschema@'::regnamespace
+), reads AS (   -- view -> the relations its query names
+    SELECT DISTINCT w.ev_class AS view, u.refobjid AS rel
+      FROM pg_depend u
+      JOIN pg_rewrite w ON w.oid = u.objid
+     WHERE u.classid = 'pg_rewrite'::regclass AND u.refclassid = 'pg_class'::regclass
+       AND u.refobjid <> w.ev_class
+), reads_through AS (   -- view -> everything it reads, through other views
+    SELECT view, rel FROM reads
+    UNION
+    SELECT t.view, r.rel FROM reads_through t JOIN reads r ON r.view = t.rel
+)
+SELECT m.oid::regclass
+  FROM member m
+ WHERE m.relkind IN ('r', 'p', 'v') AND NOT m.relispartition
+   AND NOT EXISTS (SELECT FROM reads_through t JOIN pg_class r ON r.oid = t.rel
+                    WHERE t.view = m.oid
+                      AND r.relnamespace = 'wwva_internal'::regnamespace AND r.relkind <> 'v')
+ ORDER BY m.relname
 $$;
 COMMENT ON FUNCTION wwva_internal.reader_relations() IS
-'The tables and views wwva.grant_reader() grants SELECT on.';
+'The tables and views wwva.grant_reader() grants SELECT on: those of schema wwva but the partitions and the views that read wwva_internal''s tables.';
 REVOKE EXECUTE ON FUNCTION wwva_internal.reader_relations() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.grant_reader(reader regrole) RETURNS void
@@ -522,7 +665,7 @@ COMMENT ON COLUMN @extschema@.unassigned.user_id IS 'User of the row, if any.';
 COMMENT ON COLUMN @extschema@.unassigned.amount IS 'Amount of a posting; NULL for events.';
 COMMENT ON COLUMN @extschema@.unassigned.reason IS
 '''no period'' (add a period that holds local_date) or ''no such ME'' (add the ME to wwva.me, or delete the row).';
-CREATE FUNCTION @extschema@.me_truncate_cascade() RETURNS trigger
+CREATE FUNCTION wwva_internal.me_truncate_cascade() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -551,11 +694,11 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION @extschema@.me_truncate_cascade() IS
+COMMENT ON FUNCTION wwva_internal.me_truncate_cascade() IS
 'Trigger: TRUNCATE of wwva.me (CASCADE) empties wwva.ledger and wwva.user_event too; refused while they have a foreign partition.';
 CREATE TRIGGER me_truncate_cascade AFTER TRUNCATE ON @extschema@.me
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.me_truncate_cascade();
-REVOKE EXECUTE ON FUNCTION @extschema@.me_truncate_cascade() FROM PUBLIC;
+    FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.me_truncate_cascade();
+REVOKE EXECUTE ON FUNCTION wwva_internal.me_truncate_cascade() FROM PUBLIC;
 -- Issue 15, findings 10-12 (materialized statement): writes straight into a
 -- partition are captured, the status views say when the traces cannot be
 -- trusted, a refresh writes only the lines that changed and queues on
@@ -586,7 +729,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        bulk := (SELECT count(*) FROM new_rows) > @extschema@.capture_row_limit();
+        bulk := (SELECT count(*) FROM new_rows) > wwva_internal.capture_row_limit();
         IF bulk THEN
             INSERT INTO wwva_internal.pending_change (me_id, first_day, last_day, rebuild, source)
             SELECT n.me_id, min(n.booked_on), max(n.booked_on), true, 'ledger'
@@ -597,7 +740,7 @@ BEGIN
         END IF;
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        bulk := (SELECT count(*) FROM old_rows) > @extschema@.capture_row_limit();
+        bulk := (SELECT count(*) FROM old_rows) > wwva_internal.capture_row_limit();
         IF bulk THEN
             INSERT INTO wwva_internal.pending_change (me_id, first_day, last_day, rebuild, source)
             SELECT o.me_id, min(o.booked_on), max(o.booked_on), true, 'ledger'
@@ -626,7 +769,7 @@ BEGIN
           FROM old_rows o GROUP BY o.me_id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        IF TG_OP = 'UPDATE' OR (SELECT count(*) FROM new_rows) > @extschema@.capture_row_limit() THEN
+        IF TG_OP = 'UPDATE' OR (SELECT count(*) FROM new_rows) > wwva_internal.capture_row_limit() THEN
             INSERT INTO wwva_internal.pending_change (me_id, first_at, last_at, rebuild, source)
             SELECT n.me_id, min(n.occurred_at), max(n.occurred_at), true, 'user_event'
               FROM new_rows n GROUP BY n.me_id;
@@ -663,7 +806,7 @@ BEGIN
             INSERT INTO wwva_internal.pending_change (me_id, rebuild, source) VALUES (OLD.me_id, true, 'me');
         END IF;
         -- An ME leaves or changes id only without postings and events
-        -- (wwva.me_check), so its waiting rows add up to nothing: dropping
+        -- (wwva_internal.me_check), so its waiting rows add up to nothing: dropping
         -- them keeps every waiting row's ME known to the refresh.
         IF TG_OP = 'DELETE' OR OLD.me_id IS DISTINCT FROM NEW.me_id THEN
             DELETE FROM wwva_internal.pending_posting WHERE me_id = OLD.me_id;
@@ -862,5 +1005,120 @@ COMMENT ON COLUMN @extschema@.materialized_staleness.stale_for IS 'now() - oldes
 COMMENT ON COLUMN @extschema@.materialized_staleness.up_to_date IS 'Computed, verified, and nothing waits.';
 COMMENT ON COLUMN @extschema@.materialized_staleness.verified IS
 'As wwva.refresh_status.verified: false when changes may be missing from the traces (see its rebuild_reason); the next refresh then rebuilds everything.';
-ALTER VIEW @extschema@.refresh_status SET (security_invoker = true);
-ALTER VIEW @extschema@.materialized_staleness SET (security_invoker = true);
+
+-- ---------------------------------------------------------------------------
+-- Every view this upgrade created runs as whoever queries it (as
+-- sql/finish.sql; PostgreSQL 15 and later).
+-- ---------------------------------------------------------------------------
+DO $$
+DECLARE
+    v regclass;
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::integer >= 150000 THEN
+        FOR v IN
+            SELECT c.oid::regclass
+              FROM pg_catalog.pg_class c
+             WHERE c.relnamespace IN ('@extschema@'::regnamespace, 'wwva_internal'::regnamespace)
+               AND c.relkind = 'v'
+        LOOP
+            EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_invoker = true)', v);
+        END LOOP;
+        -- The building blocks the public views read: anyone may read them,
+        -- as themselves, so a reader needs grants on schema wwva alone
+        -- (without USAGE on wwva_internal no one can name them).
+        FOR v IN
+            SELECT c.oid::regclass
+              FROM pg_catalog.pg_class c
+             WHERE c.relnamespace = 'wwva_internal'::regnamespace AND c.relkind = 'v'
+        LOOP
+            EXECUTE pg_catalog.format('GRANT SELECT ON %s TO PUBLIC', v);
+        END LOOP;
+    END IF;
+END
+$$;
+
+-- ---------------------------------------------------------------------------
+-- The definitions written from the statement's catalogue (as
+-- sql/statement.sql): the column comments now also reach the wide view
+-- that moved to wwva_internal.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION wwva_internal.define_statement_lines() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $define$
+DECLARE
+    lines text;
+    items text[];
+    commented record;
+BEGIN
+    SELECT pg_catalog.array_agg(l.item ORDER BY l.line_no),
+           pg_catalog.string_agg(pg_catalog.format('(%s, %L, %L, %s, f.%I::numeric)',
+                                                   l.line_no, l.line, l.item,
+                                                   CASE l.unit
+                                                       WHEN 'currency' THEN 'f.currency'
+                                                       WHEN 'currency per active user' THEN 'f.currency || '' per active user'''
+                                                       ELSE pg_catalog.quote_literal(l.unit)
+                                                   END,
+                                                   l.item),
+                                 E',\n        ' ORDER BY l.line_no)
+      INTO items, lines
+      FROM @extschema@.statement_line l;
+
+    EXECUTE pg_catalog.format($items$
+CREATE OR REPLACE FUNCTION @extschema@.statement_items() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT %L::text[] $$$items$, items);
+    COMMENT ON FUNCTION @extschema@.statement_items() IS
+    'The item names of wwva.statement, in Table 2 order (wwva.statement_line): the valid values of wwva.target.item.';
+
+    -- The lines from per-pair sums and counts: the statement view feeds it
+    -- the aggregates over the ledgers, wwva.refresh() its stored ones.
+    EXECUTE pg_catalog.format($statement_of$
+CREATE OR REPLACE FUNCTION @extschema@.statement_of(money @extschema@.me_ledger_totals[],
+                                                    users @extschema@.me_user_resource_counts[],
+                                                    me_ids text[] DEFAULT NULL,
+                                                    period_nos integer[] DEFAULT NULL)
+RETURNS TABLE (me_id text, period_id text, line text, item text, unit text, actual numeric,
+               target numeric, variance numeric, achievement numeric, line_no integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT f.me_id,
+       f.period_id,
+       l.line,
+       l.item,
+       l.unit,
+       l.actual,
+       t.value AS target,
+       l.actual - t.value AS variance,
+       CASE WHEN t.value <> 0 THEN l.actual / t.value END AS achievement,
+       l.line_no
+  FROM @extschema@.figures_of(money, users, me_ids, period_nos) f
+ CROSS JOIN LATERAL (VALUES
+        %s
+      ) AS l(line_no, line, item, unit, actual)
+  LEFT JOIN @extschema@.target t
+         ON t.me_id = f.me_id AND t.period_id = f.period_id AND t.item = l.item
+ ORDER BY f.me_id, f.period_no, l.line_no
+$$$statement_of$, lines);
+    COMMENT ON FUNCTION @extschema@.statement_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
+    'The rows of wwva.statement, in its order, computed by wwva.figures_of from the given money sums and section 1 counts; only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL.';
+
+    -- the columns named for a line, in the wide views and the section views
+    FOR commented IN
+        SELECT c.oid::regclass AS view, a.attname, l.line, l.formula
+          FROM pg_catalog.pg_class c
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+          JOIN @extschema@.statement_line l ON l.item = a.attname
+         WHERE c.relnamespace IN ('@extschema@'::regnamespace, 'wwva_internal'::regnamespace)
+           AND c.relname IN ('figures', 'profit_figures', 'user_resources', 'value_added_sharing',
+                             'revenues', 'costs', 'marginal_income')
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', commented.view, commented.attname,
+                                  commented.line || ': ' || commented.formula || '.');
+    END LOOP;
+END
+$define$;
+COMMENT ON FUNCTION wwva_internal.define_statement_lines() IS
+'Writes wwva.statement_items(), wwva.statement_of() and the statement columns'' comments from wwva.statement_line; run by the install script and by every upgrade that changes the catalogue.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.define_statement_lines() FROM PUBLIC;

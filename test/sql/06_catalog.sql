@@ -4,6 +4,29 @@
 DROP EXTENSION wwva CASCADE;
 CREATE EXTENSION wwva;
 
+-- The public surface: what \dt, \dv and \df wwva.* list (README,
+-- "Reference").  Everything else the extension made is in wwva_internal:
+-- the trigger functions, the aggregates' support functions, the per-table
+-- passes and what the refresh keeps.  The three deprecated views go in 0.9.0.
+SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'
+                      WHEN 'S' THEN 'sequence' WHEN 'c' THEN 'type' ELSE c.relkind::text END AS kind,
+       c.relname AS name,
+       coalesce(obj_description(c.oid, 'pg_class') LIKE 'Deprecated since %', false) AS deprecated
+  FROM pg_class c
+ WHERE c.relnamespace = 'wwva'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'S')
+ ORDER BY c.relkind, c.relname;
+SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'f' THEN 'function' ELSE p.prokind::text END AS kind,
+       p.oid::regprocedure AS name
+  FROM pg_proc p
+ WHERE p.pronamespace = 'wwva'::regnamespace
+ ORDER BY p.prokind, p.oid::regprocedure::text;
+SELECT t.typname AS type
+  FROM pg_type t
+ WHERE t.typnamespace = 'wwva'::regnamespace AND t.typtype IN ('c', 'b', 'd', 'e') AND t.typcategory <> 'A'
+   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+ ORDER BY t.typname;
+
+
 -- views and their columns without a comment (expect none)
 SELECT c.relname AS view_without_comment
   FROM pg_class c
@@ -75,6 +98,8 @@ SELECT p.oid::regprocedure AS internal_function, has_function_privilege('public'
   FROM pg_proc p
  WHERE p.pronamespace = 'wwva_internal'::regnamespace
    AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+   AND NOT EXISTS (SELECT FROM pg_aggregate a
+                    WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn))
  ORDER BY p.oid::regprocedure::text;
 
 -- wwva_internal: no privilege for anyone but the owner

@@ -74,7 +74,7 @@ SELECT f.me_id,
    AND f.hardware_cost::text = s.hardware_cost::text
    AND f.ecosystem_revenue::text = s.ecosystem_revenue::text
    AND f.ecosystem_variable_cost::text = s.ecosystem_variable_cost::text AS equal_to_sum
-  FROM wwva.money_figures f
+  FROM wwva_internal.money_figures f
   JOIN (SELECT me_id,
                coalesce(sum(amount) FILTER (WHERE stream = 'hardware' AND kind = 'revenue'), 0) AS hardware_revenue,
                coalesce(sum(amount) FILTER (WHERE stream = 'hardware' AND kind = 'cost'), 0) AS hardware_cost,
@@ -141,7 +141,7 @@ SELECT count(*) AS pairs,
        count(*) FILTER (WHERE u.interactive_users = s.interactive_users
                           AND u.active_users = s.active_users
                           AND u.user_makers = s.user_makers) AS agree
-  FROM wwva.user_figures u
+  FROM wwva_internal.user_figures u
   FULL JOIN (SELECT e.me_id,
                     wwva.period_index((e.occurred_at AT TIME ZONE m.timezone)::date, b.starts, b.ends) AS period_no,
                     count(DISTINCT e.user_id) FILTER (WHERE e.kind = 'interaction') AS interactive_users,
@@ -205,7 +205,7 @@ BEGIN
 END $$;
 
 SET max_parallel_workers_per_gather = 0;
-SELECT 'serial, whole table' AS plan, pg_temp.matches('SELECT * FROM wwva.user_figures') AS result
+SELECT 'serial, whole table' AS plan, pg_temp.matches('SELECT * FROM wwva_internal.user_figures') AS result
 UNION ALL
 SELECT 'serial, grouped by ME', pg_temp.matches($$
     SELECT c.* FROM (SELECT wwva.user_resource_counts(me_id, user_id, kind, occurred_at,
@@ -215,12 +215,12 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SELECT 'parallel, whole table' AS plan, pg_temp.matches('SELECT * FROM wwva.user_figures') AS result;
+SELECT 'parallel, whole table' AS plan, pg_temp.matches('SELECT * FROM wwva_internal.user_figures') AS result;
 -- the parallel plan really combines partial states
-EXPLAIN (COSTS OFF) SELECT * FROM wwva.user_figures;
-CREATE TEMP TABLE parallel_counts AS SELECT * FROM wwva.user_figures;
+EXPLAIN (COSTS OFF) SELECT * FROM wwva_internal.user_figures;
+CREATE TEMP TABLE parallel_counts AS SELECT * FROM wwva_internal.user_figures;
 RESET ALL;
-CREATE TEMP TABLE serial_counts AS SELECT * FROM wwva.user_figures;
+CREATE TEMP TABLE serial_counts AS SELECT * FROM wwva_internal.user_figures;
 -- lifetime users too, which count() cannot check simply: serial = parallel
 SELECT (SELECT count(*) FROM (TABLE serial_counts EXCEPT TABLE parallel_counts) d) AS differ,
        (SELECT sum(lifetime_users) FROM serial_counts) > 0 AS some_lifetime_users;

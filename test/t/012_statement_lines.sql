@@ -67,9 +67,9 @@ SELECT is(pg_temp.line_columns(v.view, 2),
  ORDER BY v.section;
 
 SELECT set_eq(
-    $$SELECT unnest(pg_temp.line_columns('wwva.profit_figures', 4))$$,
+    $$SELECT unnest(pg_temp.line_columns('wwva_internal.profit_figures', 4))$$,
     $$SELECT item FROM wwva.statement_line WHERE unit = 'currency'$$,
-    'wwva.profit_figures has every money line and no other after its four key columns');
+    'wwva_internal.profit_figures has every money line and no other after its four key columns');
 
 SELECT is_empty(
     $$SELECT c.relname, a.attname, col_description(c.oid, a.attnum)

@@ -156,7 +156,7 @@ SELECT is((SELECT array_agg(c ORDER BY c.me_id, c.period_no)
                   unnest(wwva.user_resource_state_counts(f.users)) c
             WHERE f.period_no = 1),
           (SELECT array_agg(ROW(u.*)::wwva.me_user_resource_counts ORDER BY u.me_id, u.period_no)
-             FROM wwva.user_figures u WHERE u.period_no = 1),
+             FROM wwva_internal.user_figures u WHERE u.period_no = 1),
           'counting a first period''s stored state gives its section 1 counts');
 
 -- 10. Refusals.

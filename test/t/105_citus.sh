@@ -79,7 +79,7 @@ for what in statement emc_shares; do
 	echo "ok: $what equal on $(wc -l <"$work/single.$what") lines under Citus"
 done
 
-psql_q -p "$coordinator" -d "$db" -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM wwva.money_figures" >"$work/plan"
+psql_q -p "$coordinator" -d "$db" -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM wwva_internal.money_figures" >"$work/plan"
 grep -q 'Custom Scan (Citus Adaptive)' "$work/plan" || { cat "$work/plan" >&2; fail "the money figures do not run as a Citus plan"; }
 grep -Eq 'wwva\.ledger_totals_by_period\(.*GROUP BY (l\.)?me_id' "$work/plan" || { cat "$work/plan" >&2; fail "the workers' tasks do not aggregate grouped by me_id"; }
 echo "ok: the per-ME aggregation runs in the workers' tasks"

@@ -1,7 +1,7 @@
 -- Hostile inputs to the C trigger functions, as a superuser could give them
 -- (PUBLIC cannot execute them; a superuser can attach them anywhere).
 --
--- wwva.ledger_check() and wwva.user_event_check() read columns by name and
+-- wwva_internal.ledger_check() and wwva_internal.user_event_check() read columns by name and
 -- type.  Attached to any table but wwva.ledger / wwva.user_event and their
 -- partitions they must refuse to run before reading a column, with a proper
 -- SQLSTATE and a hint: once, a by-value integer me_id was read as a pointer
@@ -40,7 +40,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE format('CREATE TRIGGER %I %s ON %s FOR EACH %s EXECUTE FUNCTION %s()', name, timing, tbl, level, fn);
 END $$;
-SELECT pg_temp.attach(t, 'wwva.ledger_check')
+SELECT pg_temp.attach(t, 'wwva_internal.ledger_check')
   FROM unnest(ARRAY['h_int_me', 'h_lookalike', 'h_missing', 'h_extra', 'h_shuffled', 'h_empty']) t;
 
 SELECT throws_ok($$INSERT INTO h_int_me VALUES (1, 12345, '2024-01-01', 'hardware', 'revenue', NULL, 1)$$,
@@ -64,10 +64,10 @@ INSERT INTO h_extra VALUES (1, 'xinchu', '2024-01-01', 'hardware', 'revenue', NU
 ALTER TABLE h_extra ENABLE TRIGGER hostile;
 SELECT throws_ok($$UPDATE h_extra SET amount = 2$$, '39P01', NULL,
                  'ledger_check as an UPDATE trigger on another table: refused');
-SELECT throws_ok($$SELECT pg_temp.attach('h_extra', 'wwva.ledger_check', 'AFTER INSERT', 'STATEMENT', 'hostile_statement');
+SELECT throws_ok($$SELECT pg_temp.attach('h_extra', 'wwva_internal.ledger_check', 'AFTER INSERT', 'STATEMENT', 'hostile_statement');
                    INSERT INTO h_extra VALUES (1, 'xinchu', '2024-01-01', 'hardware', 'revenue', NULL, 1, 2, 'x')$$,
                  '39P01', NULL, 'ledger_check as a statement trigger: refused');
-SELECT throws_ok($$SELECT wwva.ledger_check()$$, '39P01', NULL,
+SELECT throws_ok($$SELECT wwva_internal.ledger_check()$$, '39P01', NULL,
                  'ledger_check called directly, not as a trigger: refused');
 
 -- ------------------------------------------------ hostile tables for user_event_check
@@ -77,7 +77,7 @@ CREATE TEMP TABLE he_missing (kind text);
 CREATE TEMP TABLE he_extra (event_id bigint, me_id text, user_id bigint, occurred_at timestamptz, kind text,
                             extra numeric);
 CREATE TEMP TABLE he_shuffled (kind bigint, occurred_at text, user_id text, me_id int, event_id date);
-SELECT pg_temp.attach(t, 'wwva.user_event_check')
+SELECT pg_temp.attach(t, 'wwva_internal.user_event_check')
   FROM unnest(ARRAY['he_int_me', 'he_lookalike', 'he_missing', 'he_extra', 'he_shuffled']) t;
 
 SELECT throws_ok($$INSERT INTO he_int_me VALUES (1, 2, 3, now(), 'transaction')$$, '39P01', NULL,
@@ -94,7 +94,7 @@ SELECT throws_ok($$INSERT INTO he_extra VALUES (1, 'xinchu', 3, now(), 'transact
                  'user_event_check on a table with extra columns: refused');
 SELECT throws_ok($$INSERT INTO he_shuffled VALUES (1, 'x', 'y', 2, '2024-01-01')$$, '39P01', NULL,
                  'user_event_check on a table with every column of another type: refused');
-SELECT throws_ok($$SELECT pg_temp.attach('h_lookalike', 'wwva.user_event_check', name => 'hostile_event');
+SELECT throws_ok($$SELECT pg_temp.attach('h_lookalike', 'wwva_internal.user_event_check', name => 'hostile_event');
                    INSERT INTO h_lookalike (entry_id, me_id, booked_on, stream, kind, amount)
                    VALUES (1, 'xinchu', '2024-01-01', 'hardware', 'revenue', 1)$$,
                  '39P01', NULL, 'user_event_check on a ledger lookalike: refused');
@@ -113,7 +113,7 @@ CREATE TABLE wwva_hostile.user_event (event_id bigint, me_id text, user_id bigin
 SELECT pg_temp.attach('wwva_hostile.ledger', 'wwva_hostile.ledger_check');
 SELECT pg_temp.attach('wwva_hostile.user_event', 'wwva_hostile.user_event_check');
 SELECT throws_ok($$INSERT INTO wwva_hostile.ledger VALUES (1, 'h', '2024-01-01', 'hardware', 'revenue', NULL, 1)$$,
-                 '42804', 'wwva.ledger_check cannot check relation wwva_hostile.ledger: column "entry_id" is integer, not bigint',
+                 '42804', 'wwva_internal.ledger_check cannot check relation wwva_hostile.ledger: column "entry_id" is integer, not bigint',
                  'a copy of ledger_check in another schema refuses that schema''s ledger with an integer entry_id');
 SELECT throws_ok($$INSERT INTO wwva_hostile.user_event VALUES (1, 'h', 3, now(), 'transaction')$$,
                  '42804', NULL,
@@ -127,7 +127,7 @@ SELECT throws_ok($$INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amou
                  '39P01', NULL, 'the copy refuses wwva.ledger: it checks its own schema''s table only');
 ALTER TABLE wwva_hostile.ledger DROP COLUMN entry_id;
 SELECT throws_ok($$INSERT INTO wwva_hostile.ledger VALUES ('h', '2024-01-01', 'hardware', 'revenue', NULL, 1)$$,
-                 '42703', 'wwva.ledger_check cannot check relation wwva_hostile.ledger: it has no column "entry_id"',
+                 '42703', 'wwva_internal.ledger_check cannot check relation wwva_hostile.ledger: it has no column "entry_id"',
                  'a dropped column is a missing column');
 ALTER TABLE wwva_hostile.ledger ADD COLUMN entry_id bigint;
 SELECT lives_ok($$INSERT INTO wwva_hostile.ledger VALUES ('h', '2024-01-01', 'hardware', 'revenue', NULL, 1, 7)$$,

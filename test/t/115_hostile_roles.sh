@@ -512,7 +512,6 @@ wwva.user_resource_state(bytea)	SELECT wwva.user_resource_state(s) FROM (SELECT 
 wwva.user_resource_state_counts(bytea)	SELECT wwva.user_resource_state_counts(wwva.user_resource_state(me_id, user_id, kind, occurred_at, (SELECT wwva.current_calendar()))) FROM wwva.user_event;
 wwva.user_resource_state_counts(bytea)	SELECT wwva.user_resource_state_counts(wwva.user_resource_state(me_id, user_id, kind, occurred_at, (SELECT wwva.make_calendar(ARRAY['xinchu', '@ME@'], ARRAY['UTC', 'UTC'], ARRAY[1, 1], ARRAY[2, 2], b.starts, b.ends) FROM wwva.period_bounds b))) FROM wwva.user_event;
 wwva.user_resource_state_pairs(bytea)	SELECT p.me_id, p.period_no, length(p.users) FROM (SELECT wwva.user_resource_state(me_id, user_id, kind, occurred_at, (SELECT wwva.current_calendar())) AS s FROM wwva.user_event) x, wwva.user_resource_state_pairs(x.s) p;
-wwva.capture_row_limit()	SELECT wwva.capture_row_limit();
 wwva.grant_reader(regrole)	SELECT wwva.grant_reader('analyst_a');
 wwva.grant_loader(regrole)	SELECT wwva.grant_loader('analyst_a');
 wwva.revoke_reader(regrole)	SELECT wwva.revoke_reader('analyst_a');
