@@ -16,7 +16,7 @@ OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_ma
 # five sections, the catalogue of lines and the long statement, the EMC
 # contracts, change capture, the materialized statement, privileges, and
 # the finishing touches every script ends with.
-SQL_SOURCES = sql/internal.sql sql/ledgers.sql sql/calendar.sql \
+SQL_SOURCES = sql/internal.sql sql/currency.sql sql/ledgers.sql sql/calendar.sql \
        sql/ledger_totals.sql sql/user_resources.sql sql/money.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \

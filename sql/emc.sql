@@ -65,7 +65,7 @@ CREATE TABLE @extschema@.emc_contract (
                    CONSTRAINT emc_contract_value_added_finite
                    CHECK (value_added <> 'NaN'::numeric AND value_added <> 'Infinity'::numeric
                           AND value_added <> '-Infinity'::numeric),
-    share_scale    integer NOT NULL DEFAULT 2
+    share_scale    integer NOT NULL
                    CONSTRAINT emc_contract_scale_range CHECK (share_scale BETWEEN 0 AND 12),
     CONSTRAINT emc_contract_pool_bounds_ordered CHECK (pool_floor <= pool_cap),
     PRIMARY KEY (emc_id, period_id)
@@ -78,7 +78,7 @@ COMMENT ON COLUMN @extschema@.emc_contract.leading_target IS 'The gate: below th
 COMMENT ON COLUMN @extschema@.emc_contract.pool_floor IS 'Least pool once the gate is reached; must cover the members'' lower limits.';
 COMMENT ON COLUMN @extschema@.emc_contract.pool_cap IS 'Most the pool can be; NULL for no cap.';
 COMMENT ON COLUMN @extschema@.emc_contract.value_added IS 'The EMC''s value added for the period; NULL to use the sum of its member MEs'' total profit from the statement.';
-COMMENT ON COLUMN @extschema@.emc_contract.share_scale IS 'Decimal digits of each share: the currency''s minor unit (2 for fen or cents).';
+COMMENT ON COLUMN @extschema@.emc_contract.share_scale IS 'Decimal digits of the pool and of each share; left out, the minor unit of the leader ME''s currency (2 for fen or cents, 0 for yen).';
 
 CREATE TABLE @extschema@.emc_tier (
     emc_id    text NOT NULL,
@@ -153,6 +153,15 @@ CREATE FUNCTION wwva_internal.emc_contract_row_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- A share has as many decimals as the leader's currency has: 2 for
+    -- fen or cents, 0 for yen (2 when the currency has no minor unit).
+    IF NEW.share_scale IS NULL THEN
+        NEW.share_scale := COALESCE((SELECT cu.minor_unit
+                                       FROM @extschema@.emc e
+                                       JOIN @extschema@.me m ON m.me_id OPERATOR(pg_catalog.=) e.leader_me_id
+                                       JOIN @extschema@.currency cu ON cu.code OPERATOR(pg_catalog.=) m.currency
+                                      WHERE e.emc_id OPERATOR(pg_catalog.=) NEW.emc_id), 2);
+    END IF;
     IF NEW.leading_target IS NULL
        OR NEW.leading_target OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[])
        OR NEW.value_added OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[])
@@ -186,7 +195,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wwva_internal.emc_contract_row_check() IS
-'Trigger: rejects a wwva.emc_contract row whose pool floor is negative or above its cap, naming the EMC and period.';
+'Trigger: gives a wwva.emc_contract row without share_scale the minor unit of its leader''s currency; rejects one whose pool floor is negative or above its cap, naming the EMC and period.';
 
 CREATE TRIGGER emc_contract_row_check BEFORE INSERT OR UPDATE ON @extschema@.emc_contract
     FOR EACH ROW EXECUTE FUNCTION wwva_internal.emc_contract_row_check();
@@ -440,16 +449,21 @@ CREATE VIEW @extschema@.emc_pools AS
 SELECT c.emc_id,
        c.period_id,
        v.value_added,
-       @extschema@.share_pool(
+       -- a pool is rates times value added: rounded to the shares' decimals
+       pg_catalog.round(@extschema@.share_pool(
            v.value_added, c.leading_target,
            ARRAY(SELECT t.threshold FROM @extschema@.emc_tier t
                   WHERE t.emc_id = c.emc_id AND t.period_id = c.period_id ORDER BY t.threshold),
            ARRAY(SELECT t.rate FROM @extschema@.emc_tier t
                   WHERE t.emc_id = c.emc_id AND t.period_id = c.period_id ORDER BY t.threshold),
-           c.pool_floor, c.pool_cap) AS pool,
+           c.pool_floor, c.pool_cap), c.share_scale) AS pool,
        c.leading_target,
-       c.share_scale
+       c.share_scale,
+       pc.period_no,
+       pc.starts_on,
+       pc.ends_on
   FROM @extschema@.emc_contract c
+  JOIN @extschema@.period_calendar pc ON pc.period_id = c.period_id
  CROSS JOIN LATERAL (
         SELECT COALESCE(c.value_added,
                         (SELECT COALESCE(sum(p.total_profit), 0)
@@ -462,18 +476,28 @@ COMMENT ON VIEW @extschema@.emc_pools IS
 COMMENT ON COLUMN @extschema@.emc_pools.emc_id IS 'EMC.';
 COMMENT ON COLUMN @extschema@.emc_pools.period_id IS 'Period.';
 COMMENT ON COLUMN @extschema@.emc_pools.value_added IS 'The EMC''s value added for the period.';
-COMMENT ON COLUMN @extschema@.emc_pools.pool IS 'The share pool: wwva.share_pool over the contract''s tiers; 0 below the gate.';
+COMMENT ON COLUMN @extschema@.emc_pools.pool IS 'The share pool: wwva.share_pool over the contract''s tiers, rounded half away from zero to share_scale decimals; 0 below the gate.';
 COMMENT ON COLUMN @extschema@.emc_pools.leading_target IS 'The gate.';
-COMMENT ON COLUMN @extschema@.emc_pools.share_scale IS 'Decimal digits of each share.';
+COMMENT ON COLUMN @extschema@.emc_pools.share_scale IS 'Decimal digits of the pool and of each share.';
+COMMENT ON COLUMN @extschema@.emc_pools.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.emc_pools.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.emc_pools.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
 
 CREATE VIEW @extschema@.emc_shares AS
 SELECT s.emc_id,
        s.period_id,
        l.member_id,
        l.kind,
-       l.share
+       l.share,
+       COALESCE(l.member_id, '(retained)') AS member_label,
+       s.period_no,
+       s.starts_on,
+       s.ends_on
   FROM (SELECT p.emc_id,
                p.period_id,
+               p.period_no,
+               p.starts_on,
+               p.ends_on,
                p.pool,
                (SELECT @extschema@.split(em.member_id, em.weight, em.lower_limit, em.upper_limit,
                                          p.pool, p.share_scale)
@@ -493,3 +517,7 @@ COMMENT ON COLUMN @extschema@.emc_shares.period_id IS 'Period.';
 COMMENT ON COLUMN @extschema@.emc_shares.member_id IS 'Member; NULL on the retained row.';
 COMMENT ON COLUMN @extschema@.emc_shares.kind IS '''member'' or ''retained''.';
 COMMENT ON COLUMN @extschema@.emc_shares.share IS 'Amount, rounded to the contract''s share_scale by largest remainder.';
+COMMENT ON COLUMN @extschema@.emc_shares.member_label IS 'What to show for the row: the member''s id, or ''(retained)''.';
+COMMENT ON COLUMN @extschema@.emc_shares.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.emc_shares.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.emc_shares.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';

@@ -62,10 +62,15 @@ SELECT p.me_id,
        @extschema@.marginal_income(p.hardware_revenue + p.ecosystem_revenue,
                                    p.hardware_variable_cost + p.ecosystem_variable_cost,
                                    COALESCE(u.active_users, 0))
+  -- a payout is a rate times a profit: rounded to the currency's minor unit
+  -- (half away from zero), so 2g is the sum of what is paid
   FROM (SELECT g.*,
-               @extschema@.rule_share(ru, g.hardware_profit, g.ecosystem_profit, tp.value) AS users_share,
-               @extschema@.rule_share(ri, g.hardware_profit, g.ecosystem_profit, tp.value) AS investors_share,
-               @extschema@.rule_share(rt, g.hardware_profit, g.ecosystem_profit, tp.value) AS team_share
+               CASE WHEN g.minor_unit IS NULL THEN r.users_share
+                    ELSE pg_catalog.round(r.users_share, g.minor_unit) END AS users_share,
+               CASE WHEN g.minor_unit IS NULL THEN r.investors_share
+                    ELSE pg_catalog.round(r.investors_share, g.minor_unit) END AS investors_share,
+               CASE WHEN g.minor_unit IS NULL THEN r.team_share
+                    ELSE pg_catalog.round(r.team_share, g.minor_unit) END AS team_share
           FROM (SELECT s.*,
                        s.hardware_revenue - s.hardware_cost AS hardware_profit,
                        s.ecosystem_revenue - s.ecosystem_cost AS ecosystem_profit
@@ -73,6 +78,7 @@ SELECT p.me_id,
                                c.period_id,
                                c.period_no,
                                m.currency,
+                               cu.minor_unit,
                                COALESCE(f.hardware_revenue, 0) AS hardware_revenue,
                                COALESCE(f.hardware_cost, 0) AS hardware_cost,
                                COALESCE(f.hardware_variable_cost, 0) AS hardware_variable_cost,
@@ -80,6 +86,7 @@ SELECT p.me_id,
                                COALESCE(f.ecosystem_cost, 0) AS ecosystem_cost,
                                COALESCE(f.ecosystem_variable_cost, 0) AS ecosystem_variable_cost
                           FROM @extschema@.me m
+                          LEFT JOIN @extschema@.currency cu ON cu.code = m.currency
                          CROSS JOIN @extschema@.period_calendar c
                           LEFT JOIN pg_catalog.unnest(money) f
                                  ON f.me_id = m.me_id AND f.period_no = c.period_no
@@ -89,7 +96,11 @@ SELECT p.me_id,
           LEFT JOIN @extschema@.sharing_rule ri ON ri.me_id = g.me_id AND ri.party = 'investors'
           LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = g.me_id AND rt.party = 'team'
           LEFT JOIN @extschema@.target tp
-                 ON tp.me_id = g.me_id AND tp.period_id = g.period_id AND tp.item = 'total_profit') p
+                 ON tp.me_id = g.me_id AND tp.period_id = g.period_id AND tp.item = 'total_profit'
+         CROSS JOIN LATERAL (
+                SELECT @extschema@.rule_share(ru, g.hardware_profit, g.ecosystem_profit, tp.value) AS users_share,
+                       @extschema@.rule_share(ri, g.hardware_profit, g.ecosystem_profit, tp.value) AS investors_share,
+                       @extschema@.rule_share(rt, g.hardware_profit, g.ecosystem_profit, tp.value) AS team_share) r) p
   LEFT JOIN pg_catalog.unnest(users) u ON u.me_id = p.me_id AND u.period_no = p.period_no
 $$;
 COMMENT ON FUNCTION @extschema@.figures_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
@@ -116,28 +127,38 @@ SELECT f.me_id,
        f.users_share,
        f.investors_share,
        f.team_share,
-       f.total_sharing
+       f.total_sharing,
+       c.starts_on,
+       c.ends_on
   FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals
-                                      FROM wwva_internal.money_figures f), NULL) f;
+                                      FROM wwva_internal.money_figures f), NULL) f
+  JOIN @extschema@.period_calendar c ON c.period_no = f.period_no;
 COMMENT ON VIEW wwva_internal.profit_figures IS
 'Every ME x period: revenues, costs, profits and sharing payouts (sections 2, 3 and the money lines of 4), from one pass over wwva.ledger.';
 COMMENT ON COLUMN wwva_internal.profit_figures.me_id IS 'ME.';
 COMMENT ON COLUMN wwva_internal.profit_figures.period_id IS 'Period.';
 COMMENT ON COLUMN wwva_internal.profit_figures.period_no IS 'Period position.';
 COMMENT ON COLUMN wwva_internal.profit_figures.currency IS 'Currency unit of the ME''s amounts.';
+COMMENT ON COLUMN wwva_internal.profit_figures.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN wwva_internal.profit_figures.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
 -- The line columns' comments are written from wwva.statement_line (sql/statement.sql).
 -- ---------------------------------------------------------------------------
 -- Everything: money, users and the per-active-user lines
 -- ---------------------------------------------------------------------------
 CREATE VIEW @extschema@.figures AS
-SELECT f.*
+SELECT f.*,
+       c.starts_on,
+       c.ends_on
   FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
-                              ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u)) f;
+                              ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u)) f
+  JOIN @extschema@.period_calendar c ON c.period_no = f.period_no;
 COMMENT ON VIEW @extschema@.figures IS
 'Every statement line as a column, one row per ME x period: one pass over wwva.ledger and one over wwva.user_event. The section views and wwva.statement read it.';
 COMMENT ON COLUMN @extschema@.figures.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.figures.period_id IS 'Period.';
 COMMENT ON COLUMN @extschema@.figures.period_no IS 'Period position.';
 COMMENT ON COLUMN @extschema@.figures.currency IS 'Currency unit of the ME''s amounts.';
+COMMENT ON COLUMN @extschema@.figures.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.figures.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
 -- The line columns' comments are written from wwva.statement_line (sql/statement.sql);
--- the columns after currency are its lines, in line_no order.
+-- the columns after currency are its lines, in line_no order, then the period's dates.

@@ -27,6 +27,7 @@ CREATE TABLE @extschema@.me (
                             CHECK (lifetime_periods BETWEEN 1 AND 1000),
     timezone                text NOT NULL DEFAULT 'UTC',
     currency                text NOT NULL DEFAULT 'RMB'
+                            CONSTRAINT me_currency_known REFERENCES @extschema@.currency (code)
 );
 
 COMMENT ON TABLE @extschema@.me IS
@@ -41,7 +42,7 @@ COMMENT ON COLUMN @extschema@.me.lifetime_periods IS
 COMMENT ON COLUMN @extschema@.me.timezone IS
 'Time zone whose calendar dates assign the ME''s user events to periods.';
 COMMENT ON COLUMN @extschema@.me.currency IS
-'Currency unit of the ME''s ledger amounts; shown in the unit column of wwva.statement.';
+'Currency of the ME''s ledger amounts, a code of wwva.currency (ISO 4217; RMB for CNY); shown in the unit column of wwva.statement, and its minor unit sets the decimals of sharing payouts and EMC pools and shares.';
 -- ---------------------------------------------------------------------------
 -- Periods: half-open [starts_on, ends_on), never overlapping
 -- ---------------------------------------------------------------------------
@@ -313,6 +314,31 @@ BEGIN
         RAISE EXCEPTION 'ME "%" has unknown kind "%"', NEW.me_id, NEW.kind
             USING ERRCODE = 'check_violation',
                   HINT = 'kind must be ''user'' (faces users) or ''node'' (supplies other MEs).';
+    END IF;
+    -- 'dollars' or 'usd' would pass as a label; the foreign key refuses
+    -- them too, and this says what was meant.  (A restore loads
+    -- wwva.currency beside wwva.me; the foreign key checks those rows.)
+    IF (TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+        OR (TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.currency IS DISTINCT FROM OLD.currency))
+       AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+       AND NOT EXISTS (SELECT FROM @extschema@.currency c WHERE c.code OPERATOR(pg_catalog.=) NEW.currency) THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('''%s'' (%s)', l.code, l.name), ', '
+                                     ORDER BY l.exact DESC, pg_catalog.length(l.name), l.code)
+          INTO users_of
+          FROM (SELECT c.code, c.name, c.code OPERATOR(pg_catalog.=) pg_catalog.upper(pg_catalog.btrim(NEW.currency)) AS exact
+                  FROM @extschema@.currency c
+                 WHERE pg_catalog.length(pg_catalog.btrim(NEW.currency)) OPERATOR(pg_catalog.>=) 3
+                   AND (c.code OPERATOR(pg_catalog.=) pg_catalog.upper(pg_catalog.btrim(NEW.currency))
+                        OR c.name OPERATOR(pg_catalog.~~*)
+                           ('%' OPERATOR(pg_catalog.||) pg_catalog.rtrim(pg_catalog.btrim(NEW.currency), 'sS') OPERATOR(pg_catalog.||) '%'))
+                 ORDER BY 3 DESC, pg_catalog.length(c.name), c.code
+                 LIMIT 5) l;
+        RAISE EXCEPTION 'ME "%" keeps its books in unknown currency "%"', NEW.me_id, NEW.currency
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = CASE WHEN users_of IS NOT NULL
+                              THEN 'currency is a code of wwva.currency (ISO 4217). Did you mean ' OPERATOR(pg_catalog.||) users_of OPERATOR(pg_catalog.||) '?'
+                              ELSE 'currency is a code of wwva.currency (ISO 4217), such as ''CNY'', ''USD'' or ''EUR''; add a unit of your own to wwva.currency first.'
+                         END;
     END IF;
     IF NEW.active_min_transactions OPERATOR(pg_catalog.<) 1
        OR NEW.active_min_transactions OPERATOR(pg_catalog.>) 65535 THEN

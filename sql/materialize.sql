@@ -76,6 +76,10 @@ CREATE TABLE @extschema@.materialized_statement (
     achievement numeric,
     line_no     integer NOT NULL,
     computed_at timestamptz NOT NULL,
+    -- added in 0.8.0, after computed_at as ALTER TABLE adds them
+    period_no   integer NOT NULL,
+    starts_on   date NOT NULL,
+    ends_on     date NOT NULL,
     PRIMARY KEY (me_id, period_id, line_no)
 );
 COMMENT ON TABLE @extschema@.materialized_statement IS
@@ -92,6 +96,9 @@ COMMENT ON COLUMN @extschema@.materialized_statement.target IS 'As in wwva.state
 COMMENT ON COLUMN @extschema@.materialized_statement.variance IS 'As in wwva.statement.';
 COMMENT ON COLUMN @extschema@.materialized_statement.achievement IS 'As in wwva.statement.';
 COMMENT ON COLUMN @extschema@.materialized_statement.line_no IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.period_no IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.starts_on IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.ends_on IS 'As in wwva.statement.';
 
 -- The pairs one refresh works on; empty between refreshes.
 CREATE UNLOGGED TABLE wwva_internal.refresh_work (

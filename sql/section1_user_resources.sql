@@ -7,7 +7,10 @@ SELECT m.me_id,
        COALESCE(u.interactive_users, 0) AS interactive_users,
        COALESCE(u.active_users, 0) AS active_users,
        COALESCE(u.lifetime_users, 0) AS lifetime_users,
-       COALESCE(u.user_makers, 0) AS user_makers
+       COALESCE(u.user_makers, 0) AS user_makers,
+       c.period_no,
+       c.starts_on,
+       c.ends_on
   FROM @extschema@.me m
  CROSS JOIN @extschema@.period_calendar c
   LEFT JOIN wwva_internal.user_figures u
@@ -16,4 +19,7 @@ COMMENT ON VIEW @extschema@.user_resources IS
 'WWVA section 1, user resources: one row per ME per period, from one pass over wwva.user_event.';
 COMMENT ON COLUMN @extschema@.user_resources.me_id IS 'ME.';
 COMMENT ON COLUMN @extschema@.user_resources.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.user_resources.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.user_resources.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.user_resources.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
 -- The line columns' comments are written from wwva.statement_line (sql/statement.sql).

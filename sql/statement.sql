@@ -54,7 +54,7 @@ SELECT f.me_id,
        l.actual,
        t.value AS target,
        l.actual - t.value AS variance,
-       CASE WHEN t.value <> 0 THEN l.actual / t.value END AS achievement,
+       CASE WHEN t.value <> 0 THEN pg_catalog.round(l.actual / t.value, 4) END AS achievement,
        l.line_no
   FROM @extschema@.figures_of(money, users, me_ids, period_nos) f
  CROSS JOIN LATERAL (VALUES
@@ -102,11 +102,15 @@ SELECT s.me_id,
        s.target,
        s.variance,
        s.achievement,
-       s.line_no
+       s.line_no,
+       c.period_no,
+       c.starts_on,
+       c.ends_on
   FROM @extschema@.statement_of(
            ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
            ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u))
        WITH ORDINALITY AS s
+  JOIN @extschema@.period_calendar c ON c.period_id = s.period_id
  ORDER BY s.ordinality;
 COMMENT ON VIEW @extschema@.statement IS
 'The WWVA statement, long format: one row per ME, period and Table 2 line, in Table 2 order, with the leading target, variance and achievement. One pass over wwva.ledger and one over wwva.user_event.';
@@ -118,5 +122,8 @@ COMMENT ON COLUMN @extschema@.statement.unit IS 'users, interactions, the ME''s 
 COMMENT ON COLUMN @extschema@.statement.actual IS 'Exact value computed from the ledgers; NULL for per-user lines at 0 active users.';
 COMMENT ON COLUMN @extschema@.statement.target IS 'Leading target from wwva.target, NULL when none is set.';
 COMMENT ON COLUMN @extschema@.statement.variance IS 'actual - target.';
-COMMENT ON COLUMN @extschema@.statement.achievement IS 'actual / target; NULL when the target is missing or 0.';
+COMMENT ON COLUMN @extschema@.statement.achievement IS 'actual / target, rounded half away from zero to 4 decimals (0.9850 is 98.50%); NULL when the target is missing or 0.';
 COMMENT ON COLUMN @extschema@.statement.line_no IS 'Position of the line in Table 2 order (wwva.statement_line.line_no), for sorting and pivoting.';
+COMMENT ON COLUMN @extschema@.statement.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.statement.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.statement.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';

@@ -9,16 +9,16 @@
  * the ME up (see restoring()).
  *
  * The functions read columns by name and type, so they run only on the
- * tables they are written for: wwva.ledger and wwva.user_event and their
- * partitions, whose columns have the expected types.  Attached to any other table they refuse to run,
- * whoever attached them, before reading a column; the verdict is kept per
- * relation for the rest of the statement.
+ * tables they are written for: wwva.ledger and wwva.user_event (or tables
+ * of those names in another schema, for a copy of the function) and their
+ * partitions, whose columns have the expected types.  Attached to any
+ * other table they refuse to run, whoever attached them, before reading a
+ * column; the verdict is kept per relation for the rest of the statement.
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
 
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -93,7 +93,7 @@ static const CheckedColumn event_columns[EVENT_COLUMNS] = {
 typedef struct CheckedTable
 {
 	const char *function;		/* for messages */
-	const char *table;			/* in schema wwva */
+	const char *table;			/* in the schema of rel's root */
 	const CheckedColumn *columns;
 	int			ncolumns;
 } CheckedTable;
@@ -107,7 +107,7 @@ typedef struct CheckState
 {
 	HTAB	   *known_me;
 	char	   *me_query;
-	Oid			schema;			/* the extension's: wwva */
+	Oid			schema;			/* the root table's: wwva for the real one */
 	Oid			relid;			/* the relation verified, or InvalidOid */
 	AttrNumber	attnums[MAX_CHECKED_COLUMNS];	/* its columns, by the enums above */
 } CheckState;
@@ -195,9 +195,12 @@ check_state(FunctionCallInfo fcinfo, const CheckedTable *table, Relation rel)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 		HASHCTL		ctl;
-		/* the ledgers' schema (fixed: wwva.control), which neither this
-		 * function (wwva_internal) nor a user's partition need share */
-		Oid			schema = get_namespace_oid("wwva", false);
+		/* the schema of the table at the root of rel's partition tree
+		 * (wwva), which neither this function (wwva_internal) nor a user's
+		 * partition need share */
+		List	   *ancestors = get_partition_ancestors(RelationGetRelid(rel));
+		Oid			schema = get_rel_namespace(ancestors == NIL ? RelationGetRelid(rel)
+											   : llast_oid(ancestors));
 
 		state = palloc0(sizeof(CheckState));
 		state->schema = schema;

@@ -5,7 +5,8 @@
  *
  * Everything is numeric.  Quotients that terminate are returned exactly
  * with trailing zeros trimmed (39.6, not 39.6000000000000000); those that
- * do not terminate carry numeric division's usual significant digits.
+ * do not are rounded half away from zero to PER_USER_SCALE decimals
+ * (README "Scales").
  *-------------------------------------------------------------------------
  */
 #include "money.h"
@@ -70,9 +71,13 @@ numeric_from_text(const char *text)
 											   Int32GetDatum(-1)));
 }
 
+/* decimals of a per-user figure whose quotient does not terminate */
+#define PER_USER_SCALE 6
+
 /*
- * dividend / divisor, exact when the quotient terminates within numeric
- * division's precision.  The caller guarantees a non-zero divisor.
+ * dividend / divisor: exact when the quotient terminates within numeric
+ * division's precision (at least 16 significant digits), else rounded to
+ * PER_USER_SCALE decimals.  The caller guarantees a non-zero divisor.
  */
 Numeric
 numeric_exact_quotient(Numeric dividend, Numeric divisor)
@@ -82,7 +87,9 @@ numeric_exact_quotient(Numeric dividend, Numeric divisor)
 	if (numeric_compare(numeric_times(quotient, divisor), dividend) == 0)
 		return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale,
 												   NumericGetDatum(quotient)));
-	return quotient;
+	return DatumGetNumeric(DirectFunctionCall2(numeric_round,
+											   NumericGetDatum(quotient),
+											   Int32GetDatum(PER_USER_SCALE)));
 }
 
 static void

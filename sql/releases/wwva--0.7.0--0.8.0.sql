@@ -91,38 +91,8 @@ BEGIN
 END
 $$;
 
-CREATE VIEW @extschema@.money_figures AS SELECT * FROM wwva_internal.money_figures;
-COMMENT ON VIEW @extschema@.money_figures IS
-'Deprecated since 0.8.0, removed in 0.9.0: the six money sums per ME and period, now wwva_internal.money_figures. Read wwva.figures or wwva.revenues and wwva.costs instead.';
-
-CREATE VIEW @extschema@.user_figures AS SELECT * FROM wwva_internal.user_figures;
-COMMENT ON VIEW @extschema@.user_figures IS
-'Deprecated since 0.8.0, removed in 0.9.0: the section 1 counts per ME and period, now wwva_internal.user_figures. Read wwva.user_resources instead.';
-
-CREATE VIEW @extschema@.profit_figures AS SELECT * FROM wwva_internal.profit_figures;
-COMMENT ON VIEW @extschema@.profit_figures IS
-'Deprecated since 0.8.0, removed in 0.9.0: the money lines per ME and period, now wwva_internal.profit_figures. Read wwva.figures instead.';
--- Their columns say what the moved views' columns say.
-DO $$
-DECLARE
-    col record;
-BEGIN
-    FOR col IN
-        SELECT a.attrelid::regclass AS alias, a.attname, pg_catalog.col_description(b.attrelid, b.attnum) AS comment
-          FROM pg_catalog.pg_attribute a
-          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid
-          JOIN pg_catalog.pg_attribute b
-            ON b.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('wwva_internal.%I', c.relname)::regclass
-           AND b.attname OPERATOR(pg_catalog.=) a.attname
-         WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
-           AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['money_figures', 'user_figures', 'profit_figures']::name[])
-           AND a.attnum OPERATOR(pg_catalog.>) 0
-    LOOP
-        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', col.alias, col.attname, col.comment);
-    END LOOP;
-END
-$$;
-SELECT wwva_internal.restore_grants();
+-- (the old names are created at the end of this script, once the views
+-- they show have their 0.8.0 columns)
 
 COMMENT ON TABLE wwva_internal.materialized_figures IS
 'Per ME and period, what wwva.refresh() keeps to update wwva.materialized_statement from new rows alone: the money sums (as wwva_internal.money_figures), the section 1 counts (as wwva_internal.user_figures) and the exact set of users behind them. Unlogged: a crash empties it, and the next refresh rebuilds it.';
@@ -202,6 +172,31 @@ BEGIN
         RAISE EXCEPTION 'ME "%" has unknown kind "%"', NEW.me_id, NEW.kind
             USING ERRCODE = 'check_violation',
                   HINT = 'kind must be ''user'' (faces users) or ''node'' (supplies other MEs).';
+    END IF;
+    -- 'dollars' or 'usd' would pass as a label; the foreign key refuses
+    -- them too, and this says what was meant.  (A restore loads
+    -- wwva.currency beside wwva.me; the foreign key checks those rows.)
+    IF (TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+        OR (TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.currency IS DISTINCT FROM OLD.currency))
+       AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+       AND NOT EXISTS (SELECT FROM @extschema@.currency c WHERE c.code OPERATOR(pg_catalog.=) NEW.currency) THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('''%s'' (%s)', l.code, l.name), ', '
+                                     ORDER BY l.exact DESC, pg_catalog.length(l.name), l.code)
+          INTO users_of
+          FROM (SELECT c.code, c.name, c.code OPERATOR(pg_catalog.=) pg_catalog.upper(pg_catalog.btrim(NEW.currency)) AS exact
+                  FROM @extschema@.currency c
+                 WHERE pg_catalog.length(pg_catalog.btrim(NEW.currency)) OPERATOR(pg_catalog.>=) 3
+                   AND (c.code OPERATOR(pg_catalog.=) pg_catalog.upper(pg_catalog.btrim(NEW.currency))
+                        OR c.name OPERATOR(pg_catalog.~~*)
+                           ('%' OPERATOR(pg_catalog.||) pg_catalog.rtrim(pg_catalog.btrim(NEW.currency), 'sS') OPERATOR(pg_catalog.||) '%'))
+                 ORDER BY 3 DESC, pg_catalog.length(c.name), c.code
+                 LIMIT 5) l;
+        RAISE EXCEPTION 'ME "%" keeps its books in unknown currency "%"', NEW.me_id, NEW.currency
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = CASE WHEN users_of IS NOT NULL
+                              THEN 'currency is a code of wwva.currency (ISO 4217). Did you mean ' OPERATOR(pg_catalog.||) users_of OPERATOR(pg_catalog.||) '?'
+                              ELSE 'currency is a code of wwva.currency (ISO 4217), such as ''CNY'', ''USD'' or ''EUR''; add a unit of your own to wwva.currency first.'
+                         END;
     END IF;
     IF NEW.active_min_transactions OPERATOR(pg_catalog.<) 1
        OR NEW.active_min_transactions OPERATOR(pg_catalog.>) 65535 THEN
@@ -1006,41 +1001,683 @@ COMMENT ON COLUMN @extschema@.materialized_staleness.up_to_date IS 'Computed, ve
 COMMENT ON COLUMN @extschema@.materialized_staleness.verified IS
 'As wwva.refresh_status.verified: false when changes may be missing from the traces (see its rebuild_reason); the next refresh then rebuilds everything.';
 
--- ---------------------------------------------------------------------------
--- Every view this upgrade created runs as whoever queries it (as
--- sql/finish.sql; PostgreSQL 15 and later).
--- ---------------------------------------------------------------------------
-DO $$
-DECLARE
-    v regclass;
-BEGIN
-    IF pg_catalog.current_setting('server_version_num')::integer >= 150000 THEN
-        FOR v IN
-            SELECT c.oid::regclass
-              FROM pg_catalog.pg_class c
-             WHERE c.relnamespace IN ('@extschema@'::regnamespace, 'wwva_internal'::regnamespace)
-               AND c.relkind = 'v'
-        LOOP
-            EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_invoker = true)', v);
-        END LOOP;
-        -- The building blocks the public views read: anyone may read them,
-        -- as themselves, so a reader needs grants on schema wwva alone
-        -- (without USAGE on wwva_internal no one can name them).
-        FOR v IN
-            SELECT c.oid::regclass
-              FROM pg_catalog.pg_class c
-             WHERE c.relnamespace = 'wwva_internal'::regnamespace AND c.relkind = 'v'
-        LOOP
-            EXECUTE pg_catalog.format('GRANT SELECT ON %s TO PUBLIC', v);
-        END LOOP;
-    END IF;
-END
-$$;
 
 -- ---------------------------------------------------------------------------
+-- Findings 5 and 7: scales that mean something, and dates on every
+-- per-period row (as sql/currency.sql, sql/ledgers.sql, sql/figures.sql,
+-- the five section scripts, sql/statement.sql, sql/emc.sql,
+-- sql/materialize.sql and src/money.c).  Sharing payouts, EMC pools and
+-- shares are rounded to the currency's minor unit; achievement to 4
+-- decimals; per-user lines that do not terminate to 6 (in C).  The views
+-- gain period_no, starts_on and ends_on as their last columns, so views
+-- users built on them stay.
+-- ---------------------------------------------------------------------------
+CREATE TABLE @extschema@.currency (
+    code        text PRIMARY KEY
+                CONSTRAINT currency_code_blank CHECK (code <> '' AND code !~ '\s'),
+    minor_unit  smallint
+                CONSTRAINT currency_minor_unit_range CHECK (minor_unit BETWEEN 0 AND 6),
+    name        text NOT NULL,
+    shipped     boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.currency IS
+'The currencies an ME may keep its books in: ISO 4217 codes (and RMB for CNY) with their minor units. Add your own units; rows the extension ships have shipped = true.';
+COMMENT ON COLUMN @extschema@.currency.code IS 'ISO 4217 alphabetic code, or a unit you add (no blanks).';
+COMMENT ON COLUMN @extschema@.currency.minor_unit IS
+'Decimals of the minor unit (2 for fen or cents, 0 for yen, 3 for fils): sharing payouts, EMC pools and shares are rounded to it (half away from zero); NULL: no minor unit, kept exact.';
+COMMENT ON COLUMN @extschema@.currency.name IS 'The currency''s name.';
+COMMENT ON COLUMN @extschema@.currency.shipped IS 'True for the rows the extension installs (pg_dump leaves them to CREATE EXTENSION); false for yours, which pg_dump dumps.';
+
+INSERT INTO @extschema@.currency (code, minor_unit, name) VALUES
+    ('AED', 2, 'UAE Dirham'),
+    ('AFN', 2, 'Afghani'),
+    ('ALL', 2, 'Lek'),
+    ('AMD', 2, 'Armenian Dram'),
+    ('ANG', 2, 'Netherlands Antillean Guilder'),
+    ('AOA', 2, 'Kwanza'),
+    ('ARS', 2, 'Argentine Peso'),
+    ('AUD', 2, 'Australian Dollar'),
+    ('AWG', 2, 'Aruban Florin'),
+    ('AZN', 2, 'Azerbaijan Manat'),
+    ('BAM', 2, 'Convertible Mark'),
+    ('BBD', 2, 'Barbados Dollar'),
+    ('BDT', 2, 'Taka'),
+    ('BGN', 2, 'Bulgarian Lev'),
+    ('BHD', 3, 'Bahraini Dinar'),
+    ('BIF', 0, 'Burundi Franc'),
+    ('BMD', 2, 'Bermudian Dollar'),
+    ('BND', 2, 'Brunei Dollar'),
+    ('BOB', 2, 'Boliviano'),
+    ('BOV', 2, 'Mvdol'),
+    ('BRL', 2, 'Brazilian Real'),
+    ('BSD', 2, 'Bahamian Dollar'),
+    ('BTN', 2, 'Ngultrum'),
+    ('BWP', 2, 'Pula'),
+    ('BYN', 2, 'Belarusian Ruble'),
+    ('BZD', 2, 'Belize Dollar'),
+    ('CAD', 2, 'Canadian Dollar'),
+    ('CDF', 2, 'Congolese Franc'),
+    ('CHE', 2, 'WIR Euro'),
+    ('CHF', 2, 'Swiss Franc'),
+    ('CHW', 2, 'WIR Franc'),
+    ('CLF', 4, 'Unidad de Fomento'),
+    ('CLP', 0, 'Chilean Peso'),
+    ('CNY', 2, 'Yuan Renminbi'),
+    ('COP', 2, 'Colombian Peso'),
+    ('COU', 2, 'Unidad de Valor Real'),
+    ('CRC', 2, 'Costa Rican Colon'),
+    ('CUC', 2, 'Peso Convertible'),
+    ('CUP', 2, 'Cuban Peso'),
+    ('CVE', 2, 'Cabo Verde Escudo'),
+    ('CZK', 2, 'Czech Koruna'),
+    ('DJF', 0, 'Djibouti Franc'),
+    ('DKK', 2, 'Danish Krone'),
+    ('DOP', 2, 'Dominican Peso'),
+    ('DZD', 2, 'Algerian Dinar'),
+    ('EGP', 2, 'Egyptian Pound'),
+    ('ERN', 2, 'Nakfa'),
+    ('ETB', 2, 'Ethiopian Birr'),
+    ('EUR', 2, 'Euro'),
+    ('FJD', 2, 'Fiji Dollar'),
+    ('FKP', 2, 'Falkland Islands Pound'),
+    ('GBP', 2, 'Pound Sterling'),
+    ('GEL', 2, 'Lari'),
+    ('GHS', 2, 'Ghana Cedi'),
+    ('GIP', 2, 'Gibraltar Pound'),
+    ('GMD', 2, 'Dalasi'),
+    ('GNF', 0, 'Guinean Franc'),
+    ('GTQ', 2, 'Quetzal'),
+    ('GYD', 2, 'Guyana Dollar'),
+    ('HKD', 2, 'Hong Kong Dollar'),
+    ('HNL', 2, 'Lempira'),
+    ('HRK', 2, 'Kuna'),
+    ('HTG', 2, 'Gourde'),
+    ('HUF', 2, 'Forint'),
+    ('IDR', 2, 'Rupiah'),
+    ('ILS', 2, 'New Israeli Sheqel'),
+    ('INR', 2, 'Indian Rupee'),
+    ('IQD', 3, 'Iraqi Dinar'),
+    ('IRR', 2, 'Iranian Rial'),
+    ('ISK', 0, 'Iceland Krona'),
+    ('JMD', 2, 'Jamaican Dollar'),
+    ('JOD', 3, 'Jordanian Dinar'),
+    ('JPY', 0, 'Yen'),
+    ('KES', 2, 'Kenyan Shilling'),
+    ('KGS', 2, 'Som'),
+    ('KHR', 2, 'Riel'),
+    ('KMF', 0, 'Comorian Franc'),
+    ('KPW', 2, 'North Korean Won'),
+    ('KRW', 0, 'Won'),
+    ('KWD', 3, 'Kuwaiti Dinar'),
+    ('KYD', 2, 'Cayman Islands Dollar'),
+    ('KZT', 2, 'Tenge'),
+    ('LAK', 2, 'Lao Kip'),
+    ('LBP', 2, 'Lebanese Pound'),
+    ('LKR', 2, 'Sri Lanka Rupee'),
+    ('LRD', 2, 'Liberian Dollar'),
+    ('LSL', 2, 'Loti'),
+    ('LYD', 3, 'Libyan Dinar'),
+    ('MAD', 2, 'Moroccan Dirham'),
+    ('MDL', 2, 'Moldovan Leu'),
+    ('MGA', 2, 'Malagasy Ariary'),
+    ('MKD', 2, 'Denar'),
+    ('MMK', 2, 'Kyat'),
+    ('MNT', 2, 'Tugrik'),
+    ('MOP', 2, 'Pataca'),
+    ('MRU', 2, 'Ouguiya'),
+    ('MUR', 2, 'Mauritius Rupee'),
+    ('MVR', 2, 'Rufiyaa'),
+    ('MWK', 2, 'Malawi Kwacha'),
+    ('MXN', 2, 'Mexican Peso'),
+    ('MXV', 2, 'Mexican Unidad de Inversion (UDI)'),
+    ('MYR', 2, 'Malaysian Ringgit'),
+    ('MZN', 2, 'Mozambique Metical'),
+    ('NAD', 2, 'Namibia Dollar'),
+    ('NGN', 2, 'Naira'),
+    ('NIO', 2, 'Cordoba Oro'),
+    ('NOK', 2, 'Norwegian Krone'),
+    ('NPR', 2, 'Nepalese Rupee'),
+    ('NZD', 2, 'New Zealand Dollar'),
+    ('OMR', 3, 'Rial Omani'),
+    ('PAB', 2, 'Balboa'),
+    ('PEN', 2, 'Sol'),
+    ('PGK', 2, 'Kina'),
+    ('PHP', 2, 'Philippine Peso'),
+    ('PKR', 2, 'Pakistan Rupee'),
+    ('PLN', 2, 'Zloty'),
+    ('PYG', 0, 'Guarani'),
+    ('QAR', 2, 'Qatari Rial'),
+    ('RON', 2, 'Romanian Leu'),
+    ('RSD', 2, 'Serbian Dinar'),
+    ('RUB', 2, 'Russian Ruble'),
+    ('RWF', 0, 'Rwanda Franc'),
+    ('SAR', 2, 'Saudi Riyal'),
+    ('SBD', 2, 'Solomon Islands Dollar'),
+    ('SCR', 2, 'Seychelles Rupee'),
+    ('SDG', 2, 'Sudanese Pound'),
+    ('SEK', 2, 'Swedish Krona'),
+    ('SGD', 2, 'Singapore Dollar'),
+    ('SHP', 2, 'Saint Helena Pound'),
+    ('SLE', 2, 'Leone'),
+    ('SLL', 2, 'Leone'),
+    ('SOS', 2, 'Somali Shilling'),
+    ('SRD', 2, 'Surinam Dollar'),
+    ('SSP', 2, 'South Sudanese Pound'),
+    ('STN', 2, 'Dobra'),
+    ('SVC', 2, 'El Salvador Colon'),
+    ('SYP', 2, 'Syrian Pound'),
+    ('SZL', 2, 'Lilangeni'),
+    ('THB', 2, 'Baht'),
+    ('TJS', 2, 'Somoni'),
+    ('TMT', 2, 'Turkmenistan New Manat'),
+    ('TND', 3, 'Tunisian Dinar'),
+    ('TOP', 2, 'Pa’anga'),
+    ('TRY', 2, 'Turkish Lira'),
+    ('TTD', 2, 'Trinidad and Tobago Dollar'),
+    ('TWD', 2, 'New Taiwan Dollar'),
+    ('TZS', 2, 'Tanzanian Shilling'),
+    ('UAH', 2, 'Hryvnia'),
+    ('UGX', 0, 'Uganda Shilling'),
+    ('USD', 2, 'US Dollar'),
+    ('USN', 2, 'US Dollar (Next day)'),
+    ('UYI', 0, 'Uruguay Peso en Unidades Indexadas (UI)'),
+    ('UYU', 2, 'Peso Uruguayo'),
+    ('UYW', 4, 'Unidad Previsional'),
+    ('UZS', 2, 'Uzbekistan Sum'),
+    ('VED', 2, 'Bolívar Soberano'),
+    ('VES', 2, 'Bolívar Soberano'),
+    ('VND', 0, 'Dong'),
+    ('VUV', 0, 'Vatu'),
+    ('WST', 2, 'Tala'),
+    ('XAF', 0, 'CFA Franc BEAC'),
+    ('XAG', NULL, 'Silver'),
+    ('XAU', NULL, 'Gold'),
+    ('XBA', NULL, 'Bond Markets Unit European Composite Unit (EURCO)'),
+    ('XBB', NULL, 'Bond Markets Unit European Monetary Unit (E.M.U.-6)'),
+    ('XBC', NULL, 'Bond Markets Unit European Unit of Account 9 (E.U.A.-9)'),
+    ('XBD', NULL, 'Bond Markets Unit European Unit of Account 17 (E.U.A.-17)'),
+    ('XCD', 2, 'East Caribbean Dollar'),
+    ('XDR', NULL, 'SDR (Special Drawing Right)'),
+    ('XOF', 0, 'CFA Franc BCEAO'),
+    ('XPD', NULL, 'Palladium'),
+    ('XPF', 0, 'CFP Franc'),
+    ('XPT', NULL, 'Platinum'),
+    ('XSU', NULL, 'Sucre'),
+    ('XTS', NULL, 'Codes specifically reserved for testing purposes'),
+    ('XUA', NULL, 'ADB Unit of Account'),
+    ('XXX', NULL, 'The codes assigned for transactions where no currency is involved'),
+    ('YER', 2, 'Yemeni Rial'),
+    ('ZAR', 2, 'Rand'),
+    ('ZMW', 2, 'Zambian Kwacha'),
+    ('ZWL', 2, 'Zimbabwe Dollar'),
+    ('RMB', 2, 'Renminbi: the customary name of CNY, wwva''s default');
+UPDATE @extschema@.currency SET shipped = true;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.currency', 'WHERE NOT shipped');
+-- Reference data every statement reads: anyone may read it, so a reader
+-- granted before this table existed keeps reading the statement.
+GRANT SELECT ON @extschema@.currency TO PUBLIC;
+
+-- MEs that keep their books in a code the list does not have keep it, as a
+-- unit of their own (minor unit 2), with a warning: the foreign key below
+-- refuses such codes from now on.
+DO $$
+DECLARE
+    unknown record;
+BEGIN
+    FOR unknown IN
+        SELECT m.currency, pg_catalog.string_agg(m.me_id, ', ' ORDER BY m.me_id) AS mes
+          FROM @extschema@.me m
+         WHERE NOT EXISTS (SELECT FROM @extschema@.currency c WHERE c.code OPERATOR(pg_catalog.=) m.currency)
+         GROUP BY m.currency
+    LOOP
+        INSERT INTO @extschema@.currency (code, minor_unit, name)
+        VALUES (unknown.currency, 2, 'kept by the 0.8.0 upgrade: not an ISO 4217 code');
+        RAISE WARNING 'wwva.me: ME % keep their books in "%", which is not an ISO 4217 code; it was added to wwva.currency with minor unit 2', unknown.mes, unknown.currency
+            USING HINT = 'Set the ISO 4217 code, e.g. UPDATE wwva.me SET currency = ''USD'' WHERE currency = ''...'', then delete the row from wwva.currency; or give it its minor unit there.';
+    END LOOP;
+END
+$$;
+ALTER TABLE @extschema@.me ADD CONSTRAINT me_currency_known FOREIGN KEY (currency) REFERENCES @extschema@.currency (code);
+COMMENT ON COLUMN @extschema@.me.currency IS
+'Currency of the ME''s ledger amounts, a code of wwva.currency (ISO 4217; RMB for CNY); shown in the unit column of wwva.statement, and its minor unit sets the decimals of sharing payouts and EMC pools and shares.';
+
+CREATE OR REPLACE FUNCTION @extschema@.figures_of(money @extschema@.me_ledger_totals[],
+                                       users @extschema@.me_user_resource_counts[],
+                                       me_ids text[] DEFAULT NULL,
+                                       period_nos integer[] DEFAULT NULL)
+RETURNS TABLE (me_id text, period_id text, period_no integer, currency text,
+               interactive_users bigint, active_users bigint, lifetime_users bigint,
+               user_makers bigint,
+               hardware_profit numeric, ecosystem_profit numeric, total_profit numeric,
+               users_share numeric, investors_share numeric, team_share numeric,
+               total_sharing numeric,
+               hardware_revenue numeric, ecosystem_revenue numeric, total_revenue numeric,
+               hardware_cost numeric, hardware_variable_cost numeric, ecosystem_cost numeric,
+               ecosystem_variable_cost numeric, total_cost numeric,
+               hardware_marginal_cost numeric, ecosystem_marginal_cost numeric,
+               hardware_marginal_income numeric, ecosystem_marginal_income numeric,
+               total_marginal_income numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT p.me_id,
+       p.period_id,
+       p.period_no,
+       p.currency,
+       COALESCE(u.interactive_users, 0),
+       COALESCE(u.active_users, 0),
+       COALESCE(u.lifetime_users, 0),
+       COALESCE(u.user_makers, 0),
+       p.hardware_profit,
+       p.ecosystem_profit,
+       p.hardware_profit + p.ecosystem_profit,
+       p.users_share,
+       p.investors_share,
+       p.team_share,
+       p.users_share + p.investors_share + p.team_share,
+       p.hardware_revenue,
+       p.ecosystem_revenue,
+       p.hardware_revenue + p.ecosystem_revenue,
+       p.hardware_cost,
+       p.hardware_variable_cost,
+       p.ecosystem_cost,
+       p.ecosystem_variable_cost,
+       p.hardware_cost + p.ecosystem_cost,
+       @extschema@.marginal_cost(p.hardware_variable_cost, COALESCE(u.active_users, 0)),
+       @extschema@.marginal_cost(p.ecosystem_variable_cost, COALESCE(u.active_users, 0)),
+       @extschema@.marginal_income(p.hardware_revenue, p.hardware_variable_cost,
+                                   COALESCE(u.active_users, 0)),
+       @extschema@.marginal_income(p.ecosystem_revenue, p.ecosystem_variable_cost,
+                                   COALESCE(u.active_users, 0)),
+       -- 5c = 5a + 5b, as one exact division so repeating decimals are not rounded twice
+       @extschema@.marginal_income(p.hardware_revenue + p.ecosystem_revenue,
+                                   p.hardware_variable_cost + p.ecosystem_variable_cost,
+                                   COALESCE(u.active_users, 0))
+  -- a payout is a rate times a profit: rounded to the currency's minor unit
+  -- (half away from zero), so 2g is the sum of what is paid
+  FROM (SELECT g.*,
+               CASE WHEN g.minor_unit IS NULL THEN r.users_share
+                    ELSE pg_catalog.round(r.users_share, g.minor_unit) END AS users_share,
+               CASE WHEN g.minor_unit IS NULL THEN r.investors_share
+                    ELSE pg_catalog.round(r.investors_share, g.minor_unit) END AS investors_share,
+               CASE WHEN g.minor_unit IS NULL THEN r.team_share
+                    ELSE pg_catalog.round(r.team_share, g.minor_unit) END AS team_share
+          FROM (SELECT s.*,
+                       s.hardware_revenue - s.hardware_cost AS hardware_profit,
+                       s.ecosystem_revenue - s.ecosystem_cost AS ecosystem_profit
+                  FROM (SELECT m.me_id,
+                               c.period_id,
+                               c.period_no,
+                               m.currency,
+                               cu.minor_unit,
+                               COALESCE(f.hardware_revenue, 0) AS hardware_revenue,
+                               COALESCE(f.hardware_cost, 0) AS hardware_cost,
+                               COALESCE(f.hardware_variable_cost, 0) AS hardware_variable_cost,
+                               COALESCE(f.ecosystem_revenue, 0) AS ecosystem_revenue,
+                               COALESCE(f.ecosystem_cost, 0) AS ecosystem_cost,
+                               COALESCE(f.ecosystem_variable_cost, 0) AS ecosystem_variable_cost
+                          FROM @extschema@.me m
+                          LEFT JOIN @extschema@.currency cu ON cu.code = m.currency
+                         CROSS JOIN @extschema@.period_calendar c
+                          LEFT JOIN pg_catalog.unnest(money) f
+                                 ON f.me_id = m.me_id AND f.period_no = c.period_no
+                         WHERE me_ids IS NULL
+                            OR (m.me_id, c.period_no) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest(me_ids), pg_catalog.unnest(period_nos)))) s) g
+          LEFT JOIN @extschema@.sharing_rule ru ON ru.me_id = g.me_id AND ru.party = 'users'
+          LEFT JOIN @extschema@.sharing_rule ri ON ri.me_id = g.me_id AND ri.party = 'investors'
+          LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = g.me_id AND rt.party = 'team'
+          LEFT JOIN @extschema@.target tp
+                 ON tp.me_id = g.me_id AND tp.period_id = g.period_id AND tp.item = 'total_profit'
+         CROSS JOIN LATERAL (
+                SELECT @extschema@.rule_share(ru, g.hardware_profit, g.ecosystem_profit, tp.value) AS users_share,
+                       @extschema@.rule_share(ri, g.hardware_profit, g.ecosystem_profit, tp.value) AS investors_share,
+                       @extschema@.rule_share(rt, g.hardware_profit, g.ecosystem_profit, tp.value) AS team_share) r) p
+  LEFT JOIN pg_catalog.unnest(users) u ON u.me_id = p.me_id AND u.period_no = p.period_no
+$$;
+COMMENT ON FUNCTION @extschema@.figures_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
+'Every statement figure (the columns of wwva.figures) for each ME x period, from its money sums and section 1 counts (pairs missing from the arrays count as 0); only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL.';
+
+CREATE OR REPLACE VIEW wwva_internal.profit_figures AS
+SELECT f.me_id,
+       f.period_id,
+       f.period_no,
+       f.currency,
+       f.hardware_revenue,
+       f.ecosystem_revenue,
+       f.total_revenue,
+       f.hardware_cost,
+       f.hardware_variable_cost,
+       f.ecosystem_cost,
+       f.ecosystem_variable_cost,
+       f.total_cost,
+       f.hardware_profit,
+       f.ecosystem_profit,
+       f.total_profit,
+       f.users_share,
+       f.investors_share,
+       f.team_share,
+       f.total_sharing,
+       c.starts_on,
+       c.ends_on
+  FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals
+                                      FROM wwva_internal.money_figures f), NULL) f
+  JOIN @extschema@.period_calendar c ON c.period_no = f.period_no;
+COMMENT ON VIEW wwva_internal.profit_figures IS
+'Every ME x period: revenues, costs, profits and sharing payouts (sections 2, 3 and the money lines of 4), from one pass over wwva.ledger.';
+COMMENT ON COLUMN wwva_internal.profit_figures.me_id IS 'ME.';
+COMMENT ON COLUMN wwva_internal.profit_figures.period_id IS 'Period.';
+COMMENT ON COLUMN wwva_internal.profit_figures.period_no IS 'Period position.';
+COMMENT ON COLUMN wwva_internal.profit_figures.currency IS 'Currency unit of the ME''s amounts.';
+COMMENT ON COLUMN wwva_internal.profit_figures.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN wwva_internal.profit_figures.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+CREATE OR REPLACE VIEW @extschema@.figures AS
+SELECT f.*,
+       c.starts_on,
+       c.ends_on
+  FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
+                              ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u)) f
+  JOIN @extschema@.period_calendar c ON c.period_no = f.period_no;
+COMMENT ON VIEW @extschema@.figures IS
+'Every statement line as a column, one row per ME x period: one pass over wwva.ledger and one over wwva.user_event. The section views and wwva.statement read it.';
+COMMENT ON COLUMN @extschema@.figures.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.figures.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.figures.period_no IS 'Period position.';
+COMMENT ON COLUMN @extschema@.figures.currency IS 'Currency unit of the ME''s amounts.';
+COMMENT ON COLUMN @extschema@.figures.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.figures.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+CREATE OR REPLACE VIEW @extschema@.user_resources AS
+SELECT m.me_id,
+       c.period_id,
+       COALESCE(u.interactive_users, 0) AS interactive_users,
+       COALESCE(u.active_users, 0) AS active_users,
+       COALESCE(u.lifetime_users, 0) AS lifetime_users,
+       COALESCE(u.user_makers, 0) AS user_makers,
+       c.period_no,
+       c.starts_on,
+       c.ends_on
+  FROM @extschema@.me m
+ CROSS JOIN @extschema@.period_calendar c
+  LEFT JOIN wwva_internal.user_figures u
+         ON u.me_id = m.me_id AND u.period_no = c.period_no;
+COMMENT ON VIEW @extschema@.user_resources IS
+'WWVA section 1, user resources: one row per ME per period, from one pass over wwva.user_event.';
+COMMENT ON COLUMN @extschema@.user_resources.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.user_resources.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.user_resources.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.user_resources.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.user_resources.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+CREATE OR REPLACE VIEW @extschema@.value_added_sharing AS
+SELECT p.me_id,
+       p.period_id,
+       p.hardware_profit,
+       p.ecosystem_profit,
+       p.total_profit,
+       p.users_share,
+       p.investors_share,
+       p.team_share,
+       p.total_sharing,
+       p.period_no,
+       p.starts_on,
+       p.ends_on
+  FROM wwva_internal.profit_figures p;
+COMMENT ON VIEW @extschema@.value_added_sharing IS
+'WWVA section 2, sharing of profits: one row per ME per period, amounts in the ME''s currency unit. Shares follow wwva.sharing_rule.';
+COMMENT ON COLUMN @extschema@.value_added_sharing.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.value_added_sharing.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.value_added_sharing.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.value_added_sharing.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.value_added_sharing.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+CREATE OR REPLACE VIEW @extschema@.revenues AS
+SELECT p.me_id,
+       p.period_id,
+       p.hardware_revenue,
+       p.ecosystem_revenue,
+       p.total_revenue,
+       p.period_no,
+       p.starts_on,
+       p.ends_on
+  FROM wwva_internal.profit_figures p;
+COMMENT ON VIEW @extschema@.revenues IS
+'WWVA section 3, revenues: one row per ME per period, in the ME''s currency unit.';
+COMMENT ON COLUMN @extschema@.revenues.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.revenues.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.revenues.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.revenues.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.revenues.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+CREATE OR REPLACE VIEW @extschema@.costs AS
+SELECT f.me_id,
+       f.period_id,
+       f.hardware_cost,
+       f.hardware_variable_cost,
+       f.ecosystem_cost,
+       f.ecosystem_variable_cost,
+       f.total_cost,
+       f.hardware_marginal_cost,
+       f.ecosystem_marginal_cost,
+       f.period_no,
+       f.starts_on,
+       f.ends_on
+  FROM @extschema@.figures f;
+COMMENT ON VIEW @extschema@.costs IS
+'WWVA section 4, cost and marginal cost: one row per ME per period. Marginal costs are per active user and NULL at 0 active users.';
+COMMENT ON COLUMN @extschema@.costs.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.costs.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.costs.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.costs.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.costs.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+CREATE OR REPLACE VIEW @extschema@.marginal_income AS
+SELECT f.me_id,
+       f.period_id,
+       f.hardware_marginal_income,
+       f.ecosystem_marginal_income,
+       f.total_marginal_income,
+       f.period_no,
+       f.starts_on,
+       f.ends_on
+  FROM @extschema@.figures f;
+COMMENT ON VIEW @extschema@.marginal_income IS
+'WWVA section 5, marginal income per active user: one row per ME per period; NULL at 0 active users.';
+COMMENT ON COLUMN @extschema@.marginal_income.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.marginal_income.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.marginal_income.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.marginal_income.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.marginal_income.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+CREATE OR REPLACE VIEW @extschema@.statement AS
+SELECT s.me_id,
+       s.period_id,
+       s.line,
+       s.item,
+       s.unit,
+       s.actual,
+       s.target,
+       s.variance,
+       s.achievement,
+       s.line_no,
+       c.period_no,
+       c.starts_on,
+       c.ends_on
+  FROM @extschema@.statement_of(
+           ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
+           ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u))
+       WITH ORDINALITY AS s
+  JOIN @extschema@.period_calendar c ON c.period_id = s.period_id
+ ORDER BY s.ordinality;
+COMMENT ON VIEW @extschema@.statement IS
+'The WWVA statement, long format: one row per ME, period and Table 2 line, in Table 2 order, with the leading target, variance and achievement. One pass over wwva.ledger and one over wwva.user_event.';
+COMMENT ON COLUMN @extschema@.statement.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.statement.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.statement.line IS 'Table 2 line (wwva.statement_line.line).';
+COMMENT ON COLUMN @extschema@.statement.item IS 'Line name (wwva.statement_line.item): the matching column of the section views, and the item of wwva.target.';
+COMMENT ON COLUMN @extschema@.statement.unit IS 'users, interactions, the ME''s currency, or currency per active user.';
+COMMENT ON COLUMN @extschema@.statement.actual IS 'Exact value computed from the ledgers; NULL for per-user lines at 0 active users.';
+COMMENT ON COLUMN @extschema@.statement.target IS 'Leading target from wwva.target, NULL when none is set.';
+COMMENT ON COLUMN @extschema@.statement.variance IS 'actual - target.';
+COMMENT ON COLUMN @extschema@.statement.achievement IS 'actual / target, rounded half away from zero to 4 decimals (0.9850 is 98.50%); NULL when the target is missing or 0.';
+COMMENT ON COLUMN @extschema@.statement.line_no IS 'Position of the line in Table 2 order (wwva.statement_line.line_no), for sorting and pivoting.';
+COMMENT ON COLUMN @extschema@.statement.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.statement.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.statement.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+ALTER TABLE @extschema@.emc_contract ALTER COLUMN share_scale DROP DEFAULT;
+COMMENT ON COLUMN @extschema@.emc_contract.share_scale IS 'Decimal digits of the pool and of each share; left out, the minor unit of the leader ME''s currency (2 for fen or cents, 0 for yen).';
+
+CREATE OR REPLACE FUNCTION wwva_internal.emc_contract_row_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- A share has as many decimals as the leader's currency has: 2 for
+    -- fen or cents, 0 for yen (2 when the currency has no minor unit).
+    IF NEW.share_scale IS NULL THEN
+        NEW.share_scale := COALESCE((SELECT cu.minor_unit
+                                       FROM @extschema@.emc e
+                                       JOIN @extschema@.me m ON m.me_id OPERATOR(pg_catalog.=) e.leader_me_id
+                                       JOIN @extschema@.currency cu ON cu.code OPERATOR(pg_catalog.=) m.currency
+                                      WHERE e.emc_id OPERATOR(pg_catalog.=) NEW.emc_id), 2);
+    END IF;
+    IF NEW.leading_target IS NULL
+       OR NEW.leading_target OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[])
+       OR NEW.value_added OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[])
+       OR NEW.pool_floor OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[])
+       OR NEW.pool_cap OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%" has leading target %, value added %, pool floor % and cap %; all must be finite',
+            NEW.emc_id, NEW.period_id, COALESCE(NEW.leading_target::text, 'NULL'),
+            COALESCE(NEW.value_added::text, 'NULL'), NEW.pool_floor, COALESCE(NEW.pool_cap::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Give the gate and the pool bounds as finite numbers; NULL value_added and pool_cap mean "from the ledgers" and "no cap".';
+    END IF;
+    IF NEW.pool_floor OPERATOR(pg_catalog.>) NEW.pool_cap THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%" has pool floor % above pool cap %',
+            NEW.emc_id, NEW.period_id, NEW.pool_floor, NEW.pool_cap
+            USING ERRCODE = 'check_violation',
+                  HINT = 'The pool lies in [pool_floor, pool_cap]: pool_floor <= pool_cap.';
+    END IF;
+    IF NEW.pool_floor IS NULL OR NEW.pool_floor OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%" has pool floor %, which is not >= 0',
+            NEW.emc_id, NEW.period_id, COALESCE(NEW.pool_floor::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'pool_floor defaults to 0.';
+    END IF;
+    IF NEW.share_scale OPERATOR(pg_catalog.<) 0 OR NEW.share_scale OPERATOR(pg_catalog.>) 12 THEN
+        RAISE EXCEPTION 'EMC "%" contract for period "%" has share_scale %, outside 0 to 12',
+            NEW.emc_id, NEW.period_id, NEW.share_scale
+            USING ERRCODE = 'check_violation',
+                  HINT = 'share_scale is the number of decimal digits of a share, 2 for fen or cents.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.emc_contract_row_check() IS
+'Trigger: gives a wwva.emc_contract row without share_scale the minor unit of its leader''s currency; rejects one whose pool floor is negative or above its cap, naming the EMC and period.';
+
+CREATE OR REPLACE VIEW @extschema@.emc_pools AS
+SELECT c.emc_id,
+       c.period_id,
+       v.value_added,
+       -- a pool is rates times value added: rounded to the shares' decimals
+       pg_catalog.round(@extschema@.share_pool(
+           v.value_added, c.leading_target,
+           ARRAY(SELECT t.threshold FROM @extschema@.emc_tier t
+                  WHERE t.emc_id = c.emc_id AND t.period_id = c.period_id ORDER BY t.threshold),
+           ARRAY(SELECT t.rate FROM @extschema@.emc_tier t
+                  WHERE t.emc_id = c.emc_id AND t.period_id = c.period_id ORDER BY t.threshold),
+           c.pool_floor, c.pool_cap), c.share_scale) AS pool,
+       c.leading_target,
+       c.share_scale,
+       pc.period_no,
+       pc.starts_on,
+       pc.ends_on
+  FROM @extschema@.emc_contract c
+  JOIN @extschema@.period_calendar pc ON pc.period_id = c.period_id
+ CROSS JOIN LATERAL (
+        SELECT COALESCE(c.value_added,
+                        (SELECT COALESCE(sum(p.total_profit), 0)
+                           FROM @extschema@.emc_member m
+                           JOIN wwva_internal.profit_figures p
+                             ON p.me_id = m.member_id AND p.period_id = c.period_id
+                          WHERE m.emc_id = c.emc_id AND m.kind = 'me')) AS value_added) v;
+COMMENT ON VIEW @extschema@.emc_pools IS
+'Per EMC contract and period: the value added (contract override, else the sum of member MEs'' total profit), the gate and the resulting share pool.';
+COMMENT ON COLUMN @extschema@.emc_pools.emc_id IS 'EMC.';
+COMMENT ON COLUMN @extschema@.emc_pools.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.emc_pools.value_added IS 'The EMC''s value added for the period.';
+COMMENT ON COLUMN @extschema@.emc_pools.pool IS 'The share pool: wwva.share_pool over the contract''s tiers, rounded half away from zero to share_scale decimals; 0 below the gate.';
+COMMENT ON COLUMN @extschema@.emc_pools.leading_target IS 'The gate.';
+COMMENT ON COLUMN @extschema@.emc_pools.share_scale IS 'Decimal digits of the pool and of each share.';
+COMMENT ON COLUMN @extschema@.emc_pools.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.emc_pools.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.emc_pools.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+CREATE OR REPLACE VIEW @extschema@.emc_shares AS
+SELECT s.emc_id,
+       s.period_id,
+       l.member_id,
+       l.kind,
+       l.share,
+       COALESCE(l.member_id, '(retained)') AS member_label,
+       s.period_no,
+       s.starts_on,
+       s.ends_on
+  FROM (SELECT p.emc_id,
+               p.period_id,
+               p.period_no,
+               p.starts_on,
+               p.ends_on,
+               p.pool,
+               (SELECT @extschema@.split(em.member_id, em.weight, em.lower_limit, em.upper_limit,
+                                         p.pool, p.share_scale)
+                  FROM @extschema@.emc_member em
+                 WHERE em.emc_id = p.emc_id) AS shares
+          FROM @extschema@.emc_pools p) s
+ CROSS JOIN LATERAL (
+        SELECT m.member_id, 'member'::text AS kind, m.share
+          FROM unnest(s.shares) AS m
+        UNION ALL
+        SELECT NULL::text, 'retained'::text,
+               s.pool - COALESCE((SELECT sum(m.share) FROM unnest(s.shares) AS m), 0)) AS l;
+COMMENT ON VIEW @extschema@.emc_shares IS
+'For every EMC contract and period: each member''s share of the pool, plus a retained row for what no member could take (all capped, or below the minor unit). Shares + retained = pool, exactly.';
+COMMENT ON COLUMN @extschema@.emc_shares.emc_id IS 'EMC.';
+COMMENT ON COLUMN @extschema@.emc_shares.period_id IS 'Period.';
+COMMENT ON COLUMN @extschema@.emc_shares.member_id IS 'Member; NULL on the retained row.';
+COMMENT ON COLUMN @extschema@.emc_shares.kind IS '''member'' or ''retained''.';
+COMMENT ON COLUMN @extschema@.emc_shares.share IS 'Amount, rounded to the contract''s share_scale by largest remainder.';
+COMMENT ON COLUMN @extschema@.emc_shares.member_label IS 'What to show for the row: the member''s id, or ''(retained)''.';
+COMMENT ON COLUMN @extschema@.emc_shares.period_no IS 'Period position (wwva.period_calendar.period_no).';
+COMMENT ON COLUMN @extschema@.emc_shares.starts_on IS 'First day of the period.';
+COMMENT ON COLUMN @extschema@.emc_shares.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+
+-- The materialized statement gets the dates too; its lines are computed
+-- again by the next refresh (the scales changed), which the emptied marker
+-- below makes a rebuild.
+ALTER TABLE @extschema@.materialized_statement
+    ADD COLUMN period_no integer,
+    ADD COLUMN starts_on date,
+    ADD COLUMN ends_on date;
+DELETE FROM @extschema@.materialized_statement s
+ WHERE NOT EXISTS (SELECT FROM @extschema@.period_calendar c WHERE c.period_id OPERATOR(pg_catalog.=) s.period_id);
+UPDATE @extschema@.materialized_statement s
+   SET period_no = c.period_no, starts_on = c.starts_on, ends_on = c.ends_on
+  FROM @extschema@.period_calendar c
+ WHERE c.period_id OPERATOR(pg_catalog.=) s.period_id;
+ALTER TABLE @extschema@.materialized_statement
+    ALTER COLUMN period_no SET NOT NULL,
+    ALTER COLUMN starts_on SET NOT NULL,
+    ALTER COLUMN ends_on SET NOT NULL;
+COMMENT ON COLUMN @extschema@.materialized_statement.period_no IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.starts_on IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.ends_on IS 'As in wwva.statement.';
+DELETE FROM wwva_internal.capture_intact;
+-- ---------------------------------------------------------------------------
 -- The definitions written from the statement's catalogue (as
--- sql/statement.sql): the column comments now also reach the wide view
--- that moved to wwva_internal.
+-- sql/statement.sql): achievement at 4 decimals, and the column comments
+-- now also reach the wide view that moved to wwva_internal.
 -- ---------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION wwva_internal.define_statement_lines() RETURNS void
 LANGUAGE plpgsql
@@ -1091,7 +1728,7 @@ SELECT f.me_id,
        l.actual,
        t.value AS target,
        l.actual - t.value AS variance,
-       CASE WHEN t.value <> 0 THEN l.actual / t.value END AS achievement,
+       CASE WHEN t.value <> 0 THEN pg_catalog.round(l.actual / t.value, 4) END AS achievement,
        l.line_no
   FROM @extschema@.figures_of(money, users, me_ids, period_nos) f
  CROSS JOIN LATERAL (VALUES
@@ -1122,3 +1759,72 @@ $define$;
 COMMENT ON FUNCTION wwva_internal.define_statement_lines() IS
 'Writes wwva.statement_items(), wwva.statement_of() and the statement columns'' comments from wwva.statement_line; run by the install script and by every upgrade that changes the catalogue.';
 REVOKE EXECUTE ON FUNCTION wwva_internal.define_statement_lines() FROM PUBLIC;
+SELECT wwva_internal.define_statement_lines();
+
+-- ---------------------------------------------------------------------------
+-- The old names of the moved views (as sql/deprecated.sql), now that the
+-- views have their 0.8.0 columns; they get the grants users gave.
+-- ---------------------------------------------------------------------------
+CREATE VIEW @extschema@.money_figures AS SELECT * FROM wwva_internal.money_figures;
+COMMENT ON VIEW @extschema@.money_figures IS
+'Deprecated since 0.8.0, removed in 0.9.0: the six money sums per ME and period, now wwva_internal.money_figures. Read wwva.figures or wwva.revenues and wwva.costs instead.';
+
+CREATE VIEW @extschema@.user_figures AS SELECT * FROM wwva_internal.user_figures;
+COMMENT ON VIEW @extschema@.user_figures IS
+'Deprecated since 0.8.0, removed in 0.9.0: the section 1 counts per ME and period, now wwva_internal.user_figures. Read wwva.user_resources instead.';
+
+CREATE VIEW @extschema@.profit_figures AS SELECT * FROM wwva_internal.profit_figures;
+COMMENT ON VIEW @extschema@.profit_figures IS
+'Deprecated since 0.8.0, removed in 0.9.0: the money lines per ME and period, now wwva_internal.profit_figures. Read wwva.figures instead.';
+-- Their columns say what the moved views' columns say.
+DO $$
+DECLARE
+    col record;
+BEGIN
+    FOR col IN
+        SELECT a.attrelid::regclass AS alias, a.attname, pg_catalog.col_description(b.attrelid, b.attnum) AS comment
+          FROM pg_catalog.pg_attribute a
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid
+          JOIN pg_catalog.pg_attribute b
+            ON b.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('wwva_internal.%I', c.relname)::regclass
+           AND b.attname OPERATOR(pg_catalog.=) a.attname
+         WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+           AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['money_figures', 'user_figures', 'profit_figures']::name[])
+           AND a.attnum OPERATOR(pg_catalog.>) 0
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', col.alias, col.attname, col.comment);
+    END LOOP;
+END
+$$;
+SELECT wwva_internal.restore_grants();
+-- ---------------------------------------------------------------------------
+-- Every view this upgrade created runs as whoever queries it (as
+-- sql/finish.sql; PostgreSQL 15 and later).
+-- ---------------------------------------------------------------------------
+DO $$
+DECLARE
+    v regclass;
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::integer >= 150000 THEN
+        FOR v IN
+            SELECT c.oid::regclass
+              FROM pg_catalog.pg_class c
+             WHERE c.relnamespace IN ('@extschema@'::regnamespace, 'wwva_internal'::regnamespace)
+               AND c.relkind = 'v'
+        LOOP
+            EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_invoker = true)', v);
+        END LOOP;
+        -- The building blocks the public views read: anyone may read them,
+        -- as themselves, so a reader needs grants on schema wwva alone
+        -- (without USAGE on wwva_internal no one can name them).
+        FOR v IN
+            SELECT c.oid::regclass
+              FROM pg_catalog.pg_class c
+             WHERE c.relnamespace = 'wwva_internal'::regnamespace AND c.relkind = 'v'
+        LOOP
+            EXECUTE pg_catalog.format('GRANT SELECT ON %s TO PUBLIC', v);
+        END LOOP;
+    END IF;
+END
+$$;
+

@@ -2,13 +2,19 @@
 -- full recompute (wwva.statement) differ, counted both ways.
 CREATE OR REPLACE FUNCTION pg_temp.stale_lines() RETURNS bigint LANGUAGE sql AS $$
     SELECT count(*) FROM (
-        (SELECT * FROM wwva.statement
+        (SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no,
+                period_no, starts_on, ends_on
+           FROM wwva.statement
          EXCEPT
-         SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no
+         SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no,
+                period_no, starts_on, ends_on
            FROM wwva.materialized_statement)
         UNION ALL
-        (SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no
+        (SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no,
+                period_no, starts_on, ends_on
            FROM wwva.materialized_statement
          EXCEPT
-         SELECT * FROM wwva.statement)) d
+         SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no,
+                period_no, starts_on, ends_on
+           FROM wwva.statement)) d
 $$;

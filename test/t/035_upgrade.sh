@@ -160,7 +160,10 @@ for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0; do
     # the lines of the old release, without their numbers: a release may add
     # lines (and renumber those after them), but must keep every old one
     old_items=$(psql_q -At -d "$old" -c "SELECT array_agg(DISTINCT item) FROM wwva.statement")
-    kept="SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement FROM wwva.statement WHERE item = ANY ('$old_items')"
+    # at the scales of 0.8.0 (README "Scales"): money at the minor unit (RMB
+    # here), per-user lines at 6 decimals, achievement at 4, on both sides
+    scale="CASE WHEN unit LIKE '% per active user' THEN 6 WHEN unit = 'RMB' THEN 2 ELSE 0 END"
+    kept="SELECT me_id, period_id, line, item, unit, round(actual, $scale), round(target, $scale), round(variance, $scale), round(achievement, 4) FROM wwva.statement WHERE item = ANY ('$old_items')"
     psql_q -At -d "$old" -c "$kept" > "$work/before_kept.txt"
     psql_q -d "$old" <<SQL
 GRANT USAGE ON SCHEMA wwva TO $analyst;
@@ -271,3 +274,22 @@ SELECT count(*) FROM pg_init_privs i, aclexplode(i.initprivs) a
     psql_q -d "$old" -f "$ROOT/test/refresh/stale_lines.sql" 2> /dev/null
     echo "ok: $from -> $version keeps the data and statement ($(wc -l < "$work/after.txt") lines) and matches a fresh install ($(wc -l < "$work/new_members.txt") objects, $(wc -l < "$work/new_views.txt") views, $(wc -l < "$work/new_tables.txt") table properties, $(wc -l < "$work/new_privileges.txt") privileges, $(wc -l < "$work/new_routines.txt") function definitions, $(wc -l < "$work/new_comments.txt") comments); the grant, RLS policy and ids carry over, and no grant on the traces survives"
 done
+
+# Since 0.8.0 an ME's currency is a code of wwva.currency.  An ME of an older
+# release that keeps its books in another code keeps it, as a unit of its
+# own, and the upgrade says so; the statement is unchanged but for scales.
+"$PG_BIN/dropdb" --if-exists "$bare"
+"$PG_BIN/createdb" "$bare"
+psql_q -d "$bare" -c "CREATE EXTENSION wwva VERSION '0.7.0'" \
+    -c "INSERT INTO wwva.me (me_id, currency) VALUES ('us', 'dollars'), ('cn', 'RMB'), ('jp', 'JPY')"
+warning=$(psql_q -d "$bare" -c "ALTER EXTENSION wwva UPDATE" 2>&1)
+echo "$warning" | grep -q 'WARNING:  wwva.me: ME us keep their books in "dollars", which is not an ISO 4217 code; it was added to wwva.currency with minor unit 2' ||
+    { echo "FAIL: the upgrade did not warn about the ME that keeps its books in 'dollars': $warning" >&2; exit 1; }
+kept_units=$(psql_q -At -d "$bare" -c "SELECT string_agg(code || ':' || minor_unit || ':' || shipped, ',' ORDER BY code) FROM wwva.currency WHERE code IN ('dollars', 'RMB', 'JPY')")
+[ "$kept_units" = "JPY:0:true,RMB:2:true,dollars:2:false" ] ||
+    { echo "FAIL: after the upgrade wwva.currency holds $kept_units, not JPY:0:true,RMB:2:true,dollars:2:false" >&2; exit 1; }
+if psql_q -d "$bare" -c "INSERT INTO wwva.me (me_id, currency) VALUES ('eu', 'euros')" 2>/dev/null; then
+    echo "FAIL: after the upgrade an ME can still be given the currency 'euros'" >&2; exit 1
+fi
+"$PG_BIN/dropdb" "$bare"
+echo "ok: an ME of 0.7.0 that keeps its books in 'dollars' keeps it, as a unit of its own, with a warning; 'euros' is refused afterwards"

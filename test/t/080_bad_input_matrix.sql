@@ -116,7 +116,7 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
 ('marginal_income', 'infinity', $$SELECT wwva.marginal_income('Infinity', 1, 5)$$,
     $$22023$$),
 ('marginal_income', 'numeric limits', $$SELECT wwva.marginal_income(1e-16383, -1e-16383, 3)$$,
-    $$returns 0.00000000000000000000000000000000000000$$),
+    $$returns 0.000000$$),
 ('marginal_income', 'negative value', $$SELECT wwva.marginal_income(10, 1, -5)$$,
     $$22023$$),
 ('marginal_income', 'zero divisor', $$SELECT wwva.marginal_income(10, 1, 0)$$,
