@@ -24,7 +24,7 @@ SELECT emc_id, period_id, value_added, leading_target AS gate, pool
   FROM wwva.emc_pools
  WHERE emc_id = 'smart_kitchen'
  ORDER BY period_id;
-SELECT period_id, coalesce(member_id, '(retained)') AS member, share
+SELECT period_id, member_label AS member, share
   FROM wwva.emc_shares
  WHERE emc_id = 'smart_kitchen'
  ORDER BY period_id, kind, member_id;
