@@ -211,5 +211,6 @@ INSERT INTO @extschema@.currency (code, minor_unit, name) VALUES
 UPDATE @extschema@.currency SET shipped = true;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.currency', 'WHERE NOT shipped');
 -- Reference data every statement reads: anyone may read it, so a reader
--- granted before this table existed keeps reading the statement.
+-- granted before this table existed keeps reading the statement (which
+-- rows, sql/security.sql says).
 GRANT SELECT ON @extschema@.currency TO PUBLIC;

@@ -50,6 +50,26 @@ CREATE POLICY me_visible ON @extschema@.materialized_statement FOR SELECT
 COMMENT ON POLICY me_visible ON @extschema@.materialized_statement IS
 'A reader sees the materialized lines of the MEs it can see in wwva.me: the policy on wwva.me governs the materialized statement as the ledgers'' policies govern the live one.';
 
+-- Everyone may read wwva.currency (a reader granted before it existed
+-- keeps reading the statement), but a unit a DBA added shows only to those
+-- who see an ME that books in it, or who may create MEs: its code can be as
+-- telling as an ME's name.  The ISO 4217 rows show to everyone.
+ALTER TABLE @extschema@.currency ENABLE ROW LEVEL SECURITY;
+CREATE POLICY currency_visible ON @extschema@.currency FOR SELECT
+    USING (shipped
+           OR EXISTS (SELECT FROM @extschema@.me m
+                       WHERE m.currency OPERATOR(pg_catalog.=) currency.code)
+           OR pg_catalog.has_table_privilege('@extschema@.me', 'INSERT'));
+COMMENT ON POLICY currency_visible ON @extschema@.currency IS
+'The shipped ISO 4217 rows show to everyone; a unit of your own to those who see an ME that books in it (the policy on wwva.me governs) or who may insert into wwva.me.';
+-- writing stays a matter of table privileges (the owner's alone unless granted)
+CREATE POLICY currency_written ON @extschema@.currency FOR INSERT WITH CHECK (true);
+CREATE POLICY currency_changed ON @extschema@.currency FOR UPDATE USING (true) WITH CHECK (true);
+CREATE POLICY currency_removed ON @extschema@.currency FOR DELETE USING (true);
+COMMENT ON POLICY currency_written ON @extschema@.currency IS 'Row-level security does not restrict writes: INSERT privilege does.';
+COMMENT ON POLICY currency_changed ON @extschema@.currency IS 'Row-level security does not restrict writes: UPDATE privilege does.';
+COMMENT ON POLICY currency_removed ON @extschema@.currency IS 'Row-level security does not restrict writes: DELETE privilege does.';
+
 ALTER TABLE @extschema@.ledger_default ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.user_event_default ENABLE ROW LEVEL SECURITY;
 

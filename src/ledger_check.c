@@ -148,7 +148,11 @@ verify_relation(CheckState *state, const CheckedTable *table, Relation rel)
 	Oid			relid = RelationGetRelid(rel);
 	Oid			parent = get_relname_relid(table->table, state->schema);
 	TupleDesc	desc = RelationGetDescr(rel);
-	char	   *expected = quote_qualified_identifier(get_namespace_name(state->schema), table->table);
+	/* what to name in a refusal: the extension's table unless the tree's
+	 * schema has one of that name (a copy of the function's tables) */
+	char	   *expected = OidIsValid(parent)
+		? quote_qualified_identifier(get_namespace_name(state->schema), table->table)
+		: psprintf("wwva.%s", table->table);
 
 	if (!OidIsValid(parent) ||
 		(relid != parent && !list_member_oid(get_partition_ancestors(relid), parent)))

@@ -1214,8 +1214,28 @@ INSERT INTO @extschema@.currency (code, minor_unit, name) VALUES
 UPDATE @extschema@.currency SET shipped = true;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.currency', 'WHERE NOT shipped');
 -- Reference data every statement reads: anyone may read it, so a reader
--- granted before this table existed keeps reading the statement.
+-- granted before this table existed keeps reading the statement (which
+-- rows: the policies below, as sql/security.sql).
 GRANT SELECT ON @extschema@.currency TO PUBLIC;
+-- Everyone may read wwva.currency (a reader granted before it existed
+-- keeps reading the statement), but a unit a DBA added shows only to those
+-- who see an ME that books in it, or who may create MEs: its code can be as
+-- telling as an ME's name.  The ISO 4217 rows show to everyone.
+ALTER TABLE @extschema@.currency ENABLE ROW LEVEL SECURITY;
+CREATE POLICY currency_visible ON @extschema@.currency FOR SELECT
+    USING (shipped
+           OR EXISTS (SELECT FROM @extschema@.me m
+                       WHERE m.currency OPERATOR(pg_catalog.=) currency.code)
+           OR pg_catalog.has_table_privilege('@extschema@.me', 'INSERT'));
+COMMENT ON POLICY currency_visible ON @extschema@.currency IS
+'The shipped ISO 4217 rows show to everyone; a unit of your own to those who see an ME that books in it (the policy on wwva.me governs) or who may insert into wwva.me.';
+-- writing stays a matter of table privileges (the owner's alone unless granted)
+CREATE POLICY currency_written ON @extschema@.currency FOR INSERT WITH CHECK (true);
+CREATE POLICY currency_changed ON @extschema@.currency FOR UPDATE USING (true) WITH CHECK (true);
+CREATE POLICY currency_removed ON @extschema@.currency FOR DELETE USING (true);
+COMMENT ON POLICY currency_written ON @extschema@.currency IS 'Row-level security does not restrict writes: INSERT privilege does.';
+COMMENT ON POLICY currency_changed ON @extschema@.currency IS 'Row-level security does not restrict writes: UPDATE privilege does.';
+COMMENT ON POLICY currency_removed ON @extschema@.currency IS 'Row-level security does not restrict writes: DELETE privilege does.';
 
 -- MEs that keep their books in a code the list does not have keep it, as a
 -- unit of their own (minor unit 2), with a warning: the foreign key below

@@ -127,6 +127,9 @@ echo "ok: a data-only restore with --disable-triggers keeps every view working"
 psql_q -d "$src" <<'SQL'
 CREATE EXTENSION wwva;
 INSERT INTO wwva.me (me_id) VALUES ('a');
+-- a unit of one's own (dumped with its table) and an ME that books in it
+INSERT INTO wwva.currency (code, minor_unit, name) VALUES ('PTS', 0, 'loyalty points');
+INSERT INTO wwva.me (me_id, currency) VALUES ('p', 'PTS');
 INSERT INTO wwva.period VALUES ('2017', '2017-01-01', '2018-01-01');
 INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount)
 SELECT 'a', '2017-03-01', 'hardware', 'revenue', i FROM generate_series(1, 1000) i;
@@ -138,10 +141,13 @@ SELECT 'ledger', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM w
 SELECT 'user_event', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.user_event t;
 SELECT 'statement', md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.statement t;
 SELECT 'unassigned', count(*) FROM wwva.unassigned;
+SELECT 'currencies', string_agg(format('%s %s %s', c.code, c.minor_unit, c.shipped), ', ' ORDER BY c.code)
+  FROM wwva.currency c WHERE NOT c.shipped OR c.code IN (SELECT currency FROM wwva.me);
 SQL
 }
 fingerprint "$src" > "$work/src.txt"
 grep -qx 'ledger|1000|.*' "$work/src.txt" || fail "the source has not 1000 postings"
+grep -qx 'currencies|PTS 0 f, RMB 2 t' "$work/src.txt" || fail "the source has not its own currency PTS beside RMB"
 "$PG_BIN/pg_dump" -Fc -f "$work/dump" "$src"
 for jobs in 2 4; do
     "$PG_BIN/dropdb" --if-exists "$dst"

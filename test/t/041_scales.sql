@@ -11,7 +11,7 @@
 
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(27);
+SELECT plan(30);
 
 TRUNCATE wwva.user_event, wwva.me CASCADE;
 TRUNCATE wwva.period CASCADE;
@@ -159,6 +159,26 @@ UPDATE wwva.period SET ends_on = '2024-01-31' WHERE period_id = '2024-01';
 SELECT wwva.refresh() IS NOT NULL AS refreshed \gset
 SELECT is((SELECT DISTINCT ends_on FROM wwva.materialized_statement WHERE period_id = '2024-01'), DATE '2024-01-31',
           'a period moved is shown with its new dates after the next refresh');
+
+-- ------------------------------------------------------ who sees which units
+-- everyone reads the ISO 4217 rows; a unit of one's own shows to those who
+-- see an ME that books in it, or who may create MEs
+CREATE ROLE wwva_t_unit_reader;
+CREATE ROLE wwva_t_unit_admin;
+SELECT wwva.grant_reader('wwva_t_unit_reader') IS NULL AS granted \gset
+SELECT wwva.grant_reader('wwva_t_unit_admin') IS NULL AS granted \gset
+GRANT INSERT ON wwva.me TO wwva_t_unit_admin;
+ALTER TABLE wwva.me ENABLE ROW LEVEL SECURITY;
+CREATE POLICY cn_only ON wwva.me FOR SELECT USING (me_id = 'cn');
+SET LOCAL ROLE wwva_t_unit_reader;
+SELECT is((SELECT string_agg(code, ',') FROM wwva.currency WHERE NOT shipped), NULL,
+          'a reader who sees no ME booking in POINTS does not see the unit');
+SELECT is((SELECT count(*)::integer FROM wwva.currency WHERE shipped), 182, '... and sees every ISO 4217 row');
+RESET ROLE;
+SET LOCAL ROLE wwva_t_unit_admin;
+SELECT is((SELECT string_agg(code, ',') FROM wwva.currency WHERE NOT shipped), 'POINTS',
+          'a role that may create MEs sees every unit');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;

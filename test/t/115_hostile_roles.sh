@@ -173,6 +173,8 @@ internal_table() {
 # ---------------------------------------------------------------------------
 owner <<'SQL'
 SET client_min_messages = warning;
+-- a unit of the secret ME's own: wwva.currency shows it to no analyst
+INSERT INTO wwva.currency (code, minor_unit, name) VALUES ('ZZ_SECRET_COIN', 2, 'ZZ_SECRET coin');
 INSERT INTO wwva.me (me_id, name, kind, active_min_transactions, lifetime_periods, timezone, currency) VALUES
     ('xinchu', 'Xinchu smart refrigerator', 'user', 1, 2, 'Asia/Shanghai', 'RMB'),
     ('zz_secret', 'ZZ_SECRET skunkworks', 'node', 2, 2, 'Pacific/Chatham', 'ZZ_SECRET_COIN');
