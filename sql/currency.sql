@@ -214,3 +214,31 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.currency', 'WHERE NOT sh
 -- granted before this table existed keeps reading the statement (which
 -- rows, sql/security.sql says).
 GRANT SELECT ON @extschema@.currency TO PUBLIC;
+
+-- wwva.me refers to these codes through its row check (wwva_internal.me_check),
+-- not a foreign key: pg_restore -j loads the two tables in any order.  So
+-- a code an ME books in is kept here.
+CREATE FUNCTION wwva_internal.currency_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    users_of text;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' OR NEW.code IS DISTINCT FROM OLD.code THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('"%s"', m.me_id), ', ' ORDER BY m.me_id)
+          INTO users_of
+          FROM (SELECT m.me_id FROM @extschema@.me m
+                 WHERE m.currency OPERATOR(pg_catalog.=) OLD.code ORDER BY m.me_id LIMIT 5) m;
+        IF users_of IS NOT NULL THEN
+            RAISE EXCEPTION 'currency "%" is the currency of ME %', OLD.code, users_of
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'Give those MEs another currency first (UPDATE wwva.me SET currency = ...).';
+        END IF;
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.currency_check() IS
+'Trigger: refuses to delete or rename a currency an ME of wwva.me books in.';
+CREATE TRIGGER currency_check BEFORE UPDATE OR DELETE ON @extschema@.currency
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.currency_check();

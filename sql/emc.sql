@@ -113,7 +113,10 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'kind must be ''me'' (an ME in wwva.me) or ''partner'' (outside the group).';
     END IF;
+    -- (a restore, which may load wwva.me beside this table, brings rows
+    -- that were checked when they were written)
     IF NEW.kind OPERATOR(pg_catalog.=) 'me'
+       AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
        AND NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.member_id) THEN
         RAISE EXCEPTION 'EMC "%" member "%" is of kind ''me'' but no such ME exists', NEW.emc_id, NEW.member_id
             USING ERRCODE = 'foreign_key_violation',
@@ -373,8 +376,10 @@ CREATE FUNCTION wwva_internal.emc_leader_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- (in a restore, the foreign key checks the leader once wwva.me is in)
     IF NEW.leader_me_id IS NULL
-       OR NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.leader_me_id) THEN
+       OR (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+           AND NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.leader_me_id)) THEN
         RAISE EXCEPTION 'EMC "%" has leader "%", which is not an ME', NEW.emc_id, NEW.leader_me_id
             USING ERRCODE = 'foreign_key_violation',
                   HINT = 'The leader is the ME that leads the EMC: add it to wwva.me first.';

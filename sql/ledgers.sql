@@ -27,7 +27,6 @@ CREATE TABLE @extschema@.me (
                             CHECK (lifetime_periods BETWEEN 1 AND 1000),
     timezone                text NOT NULL DEFAULT 'UTC',
     currency                text NOT NULL DEFAULT 'RMB'
-                            CONSTRAINT me_currency_known REFERENCES @extschema@.currency (code)
 );
 
 COMMENT ON TABLE @extschema@.me IS
@@ -315,9 +314,10 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'kind must be ''user'' (faces users) or ''node'' (supplies other MEs).';
     END IF;
-    -- 'dollars' or 'usd' would pass as a label; the foreign key refuses
-    -- them too, and this says what was meant.  (A restore loads
-    -- wwva.currency beside wwva.me; the foreign key checks those rows.)
+    -- The currency is a code of wwva.currency ('dollars' or 'usd' would
+    -- pass as a label), checked here rather than by a foreign key: a
+    -- restore may load wwva.currency beside wwva.me, and brings rows that
+    -- were checked when they were written.
     IF (TG_OP OPERATOR(pg_catalog.=) 'INSERT'
         OR (TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.currency IS DISTINCT FROM OLD.currency))
        AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
@@ -441,13 +441,18 @@ CREATE FUNCTION wwva_internal.target_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
+    -- A restore (check_function_bodies off) may load wwva.me and
+    -- wwva.period beside this table (pg_restore -j); the foreign keys check
+    -- these rows once they are all in.
+    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+       AND NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
         RAISE EXCEPTION 'target for ME "%", period "%", item "%" names an unknown ME',
             NEW.me_id, NEW.period_id, NEW.item
             USING ERRCODE = 'foreign_key_violation',
                   HINT = 'Add the ME to wwva.me first.';
     END IF;
-    IF NOT EXISTS (SELECT FROM @extschema@.period p WHERE p.period_id OPERATOR(pg_catalog.=) NEW.period_id) THEN
+    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+       AND NOT EXISTS (SELECT FROM @extschema@.period p WHERE p.period_id OPERATOR(pg_catalog.=) NEW.period_id) THEN
         RAISE EXCEPTION 'target for ME "%", period "%", item "%" names an unknown period',
             NEW.me_id, NEW.period_id, NEW.item
             USING ERRCODE = 'foreign_key_violation',

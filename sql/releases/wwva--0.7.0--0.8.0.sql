@@ -173,9 +173,10 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'kind must be ''user'' (faces users) or ''node'' (supplies other MEs).';
     END IF;
-    -- 'dollars' or 'usd' would pass as a label; the foreign key refuses
-    -- them too, and this says what was meant.  (A restore loads
-    -- wwva.currency beside wwva.me; the foreign key checks those rows.)
+    -- The currency is a code of wwva.currency ('dollars' or 'usd' would
+    -- pass as a label), checked here rather than by a foreign key: a
+    -- restore may load wwva.currency beside wwva.me, and brings rows that
+    -- were checked when they were written.
     IF (TG_OP OPERATOR(pg_catalog.=) 'INSERT'
         OR (TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.currency IS DISTINCT FROM OLD.currency))
        AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
@@ -293,7 +294,9 @@ CREATE OR REPLACE FUNCTION wwva_internal.sharing_rule_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
+    -- (in a restore, the foreign key checks it once wwva.me is in)
+    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+       AND NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
         RAISE EXCEPTION 'sharing rule for ME "%", party "%" names an unknown ME', NEW.me_id, NEW.party
             USING ERRCODE = 'foreign_key_violation',
                   HINT = 'Add the ME to wwva.me first.';
@@ -1217,6 +1220,36 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.currency', 'WHERE NOT sh
 -- granted before this table existed keeps reading the statement (which
 -- rows: the policies below, as sql/security.sql).
 GRANT SELECT ON @extschema@.currency TO PUBLIC;
+
+-- wwva.me refers to these codes through its row check (wwva_internal.me_check),
+-- not a foreign key: pg_restore -j loads the two tables in any order.  So
+-- a code an ME books in is kept here.
+CREATE FUNCTION wwva_internal.currency_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    users_of text;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' OR NEW.code IS DISTINCT FROM OLD.code THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('"%s"', m.me_id), ', ' ORDER BY m.me_id)
+          INTO users_of
+          FROM (SELECT m.me_id FROM @extschema@.me m
+                 WHERE m.currency OPERATOR(pg_catalog.=) OLD.code ORDER BY m.me_id LIMIT 5) m;
+        IF users_of IS NOT NULL THEN
+            RAISE EXCEPTION 'currency "%" is the currency of ME %', OLD.code, users_of
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'Give those MEs another currency first (UPDATE wwva.me SET currency = ...).';
+        END IF;
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.currency_check() IS
+'Trigger: refuses to delete or rename a currency an ME of wwva.me books in.';
+CREATE TRIGGER currency_check BEFORE UPDATE OR DELETE ON @extschema@.currency
+    FOR EACH ROW EXECUTE FUNCTION wwva_internal.currency_check();
+-- a trigger fires without the privilege (as sql/security.sql)
+REVOKE EXECUTE ON FUNCTION wwva_internal.currency_check() FROM PUBLIC;
 -- Everyone may read wwva.currency (a reader granted before it existed
 -- keeps reading the statement), but a unit a DBA added shows only to those
 -- who see an ME that books in it, or who may create MEs: its code can be as
@@ -1238,8 +1271,8 @@ COMMENT ON POLICY currency_changed ON @extschema@.currency IS 'Row-level securit
 COMMENT ON POLICY currency_removed ON @extschema@.currency IS 'Row-level security does not restrict writes: DELETE privilege does.';
 
 -- MEs that keep their books in a code the list does not have keep it, as a
--- unit of their own (minor unit 2), with a warning: the foreign key below
--- refuses such codes from now on.
+-- unit of their own (minor unit 2), with a warning: the row check refuses
+-- such codes from now on.
 DO $$
 DECLARE
     unknown record;
@@ -1257,7 +1290,6 @@ BEGIN
     END LOOP;
 END
 $$;
-ALTER TABLE @extschema@.me ADD CONSTRAINT me_currency_known FOREIGN KEY (currency) REFERENCES @extschema@.currency (code);
 COMMENT ON COLUMN @extschema@.me.currency IS
 'Currency of the ME''s ledger amounts, a code of wwva.currency (ISO 4217; RMB for CNY); shown in the unit column of wwva.statement, and its minor unit sets the decimals of sharing payouts and EMC pools and shares.';
 
@@ -1780,6 +1812,109 @@ COMMENT ON FUNCTION wwva_internal.define_statement_lines() IS
 'Writes wwva.statement_items(), wwva.statement_of() and the statement columns'' comments from wwva.statement_line; run by the install script and by every upgrade that changes the catalogue.';
 REVOKE EXECUTE ON FUNCTION wwva_internal.define_statement_lines() FROM PUBLIC;
 SELECT wwva_internal.define_statement_lines();
+
+-- ---------------------------------------------------------------------------
+-- Finding 9, the small tables (as sql/ledgers.sql and sql/emc.sql): during a
+-- restore the row checks of targets, sharing rules and EMCs no longer look
+-- up MEs and periods, which pg_restore -j may load beside them; the foreign
+-- keys check those rows.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION wwva_internal.target_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- A restore (check_function_bodies off) may load wwva.me and
+    -- wwva.period beside this table (pg_restore -j); the foreign keys check
+    -- these rows once they are all in.
+    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+       AND NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
+        RAISE EXCEPTION 'target for ME "%", period "%", item "%" names an unknown ME',
+            NEW.me_id, NEW.period_id, NEW.item
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Add the ME to wwva.me first.';
+    END IF;
+    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+       AND NOT EXISTS (SELECT FROM @extschema@.period p WHERE p.period_id OPERATOR(pg_catalog.=) NEW.period_id) THEN
+        RAISE EXCEPTION 'target for ME "%", period "%", item "%" names an unknown period',
+            NEW.me_id, NEW.period_id, NEW.item
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Add the period to wwva.period first.';
+    END IF;
+    IF NEW.item IS NULL OR NEW.item OPERATOR(pg_catalog.<>) ALL (@extschema@.statement_items()) THEN
+        RAISE EXCEPTION 'target for ME "%", period "%" has unknown item "%"',
+            NEW.me_id, NEW.period_id, NEW.item
+            USING ERRCODE = 'check_violation',
+                  HINT = 'item must be a line name of wwva.statement: ' OPERATOR(pg_catalog.||)
+                         pg_catalog.array_to_string(@extschema@.statement_items(), ', ') OPERATOR(pg_catalog.||) '.';
+    END IF;
+    IF NEW.value IS NULL OR NEW.value OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'target for ME "%", period "%", item "%" has value %, which is not a finite number',
+            NEW.me_id, NEW.period_id, NEW.item, COALESCE(NEW.value::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Give the target as a finite number in the line''s unit.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wwva_internal.emc_member_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.kind IS NULL OR NEW.kind OPERATOR(pg_catalog.<>) ALL (ARRAY['me', 'partner']) THEN
+        RAISE EXCEPTION 'EMC "%" member "%" has unknown kind "%"', NEW.emc_id, NEW.member_id, NEW.kind
+            USING ERRCODE = 'check_violation',
+                  HINT = 'kind must be ''me'' (an ME in wwva.me) or ''partner'' (outside the group).';
+    END IF;
+    -- (a restore, which may load wwva.me beside this table, brings rows
+    -- that were checked when they were written)
+    IF NEW.kind OPERATOR(pg_catalog.=) 'me'
+       AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+       AND NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.member_id) THEN
+        RAISE EXCEPTION 'EMC "%" member "%" is of kind ''me'' but no such ME exists', NEW.emc_id, NEW.member_id
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Add the ME to wwva.me first, or make the member a ''partner''.';
+    END IF;
+    IF NEW.weight IS NULL OR NEW.weight OPERATOR(pg_catalog.<) 0
+       OR NEW.weight OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'EMC "%" member "%" has weight %, which is not a finite number >= 0',
+            NEW.emc_id, NEW.member_id, COALESCE(NEW.weight::text, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Share weights are 0 or more; the pool is split in proportion to them.';
+    END IF;
+    IF NEW.lower_limit IS NULL OR NEW.lower_limit OPERATOR(pg_catalog.<) 0
+       OR NEW.lower_limit OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity']::numeric[])
+       OR NEW.upper_limit OPERATOR(pg_catalog.=) ANY (ARRAY['NaN', 'Infinity', '-Infinity']::numeric[]) THEN
+        RAISE EXCEPTION 'EMC "%" member "%" has limits [%, %]; both must be finite and the lower >= 0',
+            NEW.emc_id, NEW.member_id, COALESCE(NEW.lower_limit::text, 'NULL'), COALESCE(NEW.upper_limit::text, 'none')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'lower_limit defaults to 0; use NULL upper_limit for no upper limit.';
+    END IF;
+    IF NEW.lower_limit OPERATOR(pg_catalog.>) NEW.upper_limit THEN
+        RAISE EXCEPTION 'EMC "%" member "%" has lower limit % above upper limit %',
+            NEW.emc_id, NEW.member_id, NEW.lower_limit, NEW.upper_limit
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A member''s share lies in [lower_limit, upper_limit]: lower_limit <= upper_limit.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wwva_internal.emc_leader_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- (in a restore, the foreign key checks the leader once wwva.me is in)
+    IF NEW.leader_me_id IS NULL
+       OR (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+           AND NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.leader_me_id)) THEN
+        RAISE EXCEPTION 'EMC "%" has leader "%", which is not an ME', NEW.emc_id, NEW.leader_me_id
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'The leader is the ME that leads the EMC: add it to wwva.me first.';
+    END IF;
+    RETURN NEW;
+END $$;
+
 
 -- ---------------------------------------------------------------------------
 -- The old names of the moved views (as sql/deprecated.sql), now that the

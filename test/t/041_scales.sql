@@ -11,7 +11,7 @@
 
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(30);
+SELECT plan(32);
 
 TRUNCATE wwva.user_event, wwva.me CASCADE;
 TRUNCATE wwva.period CASCADE;
@@ -51,6 +51,10 @@ SELECT throws_ok($$UPDATE wwva.me SET currency = 'EURO' WHERE me_id = 'cn'$$, '2
 SELECT lives_ok($$INSERT INTO wwva.currency (code, minor_unit, name) VALUES ('POINTS', 0, 'loyalty points');
                   INSERT INTO wwva.me (me_id, currency) VALUES ('pts', 'POINTS')$$,
                 'a unit of one''s own, added to wwva.currency, can be used');
+SELECT throws_ok($$DELETE FROM wwva.currency WHERE code = 'POINTS'$$, '23503', 'currency "POINTS" is the currency of ME "pts"',
+                 'a currency an ME books in cannot be deleted');
+SELECT throws_ok($$UPDATE wwva.currency SET code = 'PTS' WHERE code = 'POINTS'$$, '23503', NULL,
+                 '... nor renamed');
 SELECT is((SELECT count(*)::integer FROM wwva.currency WHERE shipped), 182,
           'the extension ships the ISO 4217 list and RMB');
 SELECT is(ARRAY(SELECT minor_unit FROM wwva.currency WHERE code IN ('CNY', 'JPY', 'KWD', 'RMB', 'USD', 'XAU') ORDER BY code),
