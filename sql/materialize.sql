@@ -45,6 +45,14 @@ CREATE UNLOGGED TABLE wwva_internal.materialized_figures (
 );
 -- user states are mostly sorted hashes: compressing them costs more than it saves
 ALTER TABLE wwva_internal.materialized_figures ALTER COLUMN users SET STORAGE EXTERNAL;
+-- a refresh rewrites the whole user state of a pair that gained users:
+-- let autovacuum reclaim the old versions at once, unthrottled (the table
+-- is small and unlogged), so they are reused rather than piled up
+ALTER TABLE wwva_internal.materialized_figures
+    SET (autovacuum_vacuum_cost_delay = 0,
+         toast.autovacuum_vacuum_cost_delay = 0,
+         toast.autovacuum_vacuum_scale_factor = 0,
+         toast.autovacuum_vacuum_threshold = 500);
 COMMENT ON TABLE wwva_internal.materialized_figures IS
 'Per ME and period, what wwva.refresh() keeps to update wwva.materialized_statement from new rows alone: the money sums (as wwva_internal.money_figures), the section 1 counts (as wwva_internal.user_figures) and the exact set of users behind them. Unlogged: a crash empties it, and the next refresh rebuilds it.';
 COMMENT ON COLUMN wwva_internal.materialized_figures.period_no IS 'Period position (wwva.period_calendar.period_no).';

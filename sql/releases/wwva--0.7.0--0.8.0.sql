@@ -1917,6 +1917,18 @@ END $$;
 
 
 -- ---------------------------------------------------------------------------
+-- Finding 12, the per-pair cache (as sql/materialize.sql)
+-- ---------------------------------------------------------------------------
+-- a refresh rewrites the whole user state of a pair that gained users:
+-- let autovacuum reclaim the old versions at once, unthrottled (the table
+-- is small and unlogged), so they are reused rather than piled up
+ALTER TABLE wwva_internal.materialized_figures
+    SET (autovacuum_vacuum_cost_delay = 0,
+         toast.autovacuum_vacuum_cost_delay = 0,
+         toast.autovacuum_vacuum_scale_factor = 0,
+         toast.autovacuum_vacuum_threshold = 500);
+
+-- ---------------------------------------------------------------------------
 -- The old names of the moved views (as sql/deprecated.sql), now that the
 -- views have their 0.8.0 columns; they get the grants users gave.
 -- ---------------------------------------------------------------------------

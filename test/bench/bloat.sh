@@ -49,10 +49,11 @@ refreshes() {
 	} >"$script"
 	wwva_psql -q -d bench -f "$script" >/dev/null
 }
-# the mean refresh time of the first and the last 50 runs, in ms
+# the mean refresh time of the first and the last 50 runs, in ms (of the
+# last 1,000: wwva_internal.refresh_run keeps no more)
 run_times() {
 	wwva_psql -At -d bench -c "SELECT format('first 50 %s ms, last 50 %s ms',
-	    (SELECT round(avg(extract(epoch FROM finished_at - started_at) * 1000), 1) FROM (SELECT * FROM wwva.refresh_run ORDER BY run_id DESC OFFSET $((refreshes - 50)) LIMIT 50) r),
+	    (SELECT round(avg(extract(epoch FROM finished_at - started_at) * 1000), 1) FROM (SELECT * FROM wwva.refresh_run ORDER BY run_id DESC OFFSET $(( (refreshes < 1000 ? refreshes : 1000) - 50 )) LIMIT 50) r),
 	    (SELECT round(avg(extract(epoch FROM finished_at - started_at) * 1000), 1) FROM (SELECT * FROM wwva.refresh_run ORDER BY run_id DESC LIMIT 50) r))"
 }
 before=$(sizes)
