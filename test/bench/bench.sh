@@ -64,3 +64,27 @@ awk -v f="$(best "${full[@]}")" -v s="$(best "${statement[@]}")" -v i="$(best "$
 	printf "refresh / full rebuild = %.3f (goal <= 0.05); refresh / wwva.statement = %.3f\n", i / f, i / s
 	printf "appending 1%% as small statements: %.0f ms with change capture, %.0f ms without (x%.2f)\n", a, u, a / u
 }'
+
+# --- loading: COPY into wwva.user_event beside a plain table with the same
+# columns and indexes (issue 16's goal: <= 1.3x); the rows copied are 10%
+# of the events, copied back in.
+rows=$(awk -v s="$scale" 'BEGIN { printf "%d", 1000000 * s }')
+file="$WWVA_TMPDIR/events.copy"
+wwva_psql -d bench -c "COPY (SELECT me_id, user_id, occurred_at, kind FROM wwva.user_event LIMIT $rows) TO '$file'" \
+	-c "CREATE TABLE bench_plain_event (LIKE wwva.user_event INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)" \
+	-c "DO \$\$ DECLARE d text; BEGIN
+	      FOR d IN SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'wwva.user_event_default'::regclass LOOP
+	          EXECUTE regexp_replace(d, 'INDEX \S+ ON wwva\.user_event_default', 'INDEX ON public.bench_plain_event');
+	      END LOOP; END \$\$"
+copy_ms() { # COPY the file into table $1; its time in ms
+	local t0 t1
+	t0=$(date +%s%N)
+	wwva_psql -d bench -c "COPY $1 (me_id, user_id, occurred_at, kind) FROM '$file'"
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+plain=$(copy_ms bench_plain_event)
+ours=$(copy_ms wwva.user_event)
+awk -v p="$plain" -v o="$ours" -v n="$rows" 'BEGIN {
+	printf "COPY of %d events: %.0f ms into wwva.user_event, %.0f ms into a plain table with the same columns and indexes (x%.2f, goal <= 1.3)\n", n, o, p, o / p
+}'

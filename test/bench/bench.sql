@@ -23,6 +23,8 @@ BEGIN
     RETURN round(best, 1);
 END $$;
 
+-- (per-user lines compared at wwva's scale: 6 decimals where a quotient does
+-- not terminate, README "Scales")
 \echo 'checking that the statement equals the plain-SQL peer on every line both compute ...'
 CREATE TEMP TABLE ours AS SELECT * FROM wwva.figures;
 CREATE TEMP TABLE theirs AS SELECT * FROM bench_peer;
@@ -38,10 +40,10 @@ SELECT count(*) AS pairs,
                           AND o.ecosystem_variable_cost = t.ecosystem_variable_cost
                           AND o.hardware_profit = t.hardware_profit
                           AND o.ecosystem_profit = t.ecosystem_profit
-                          AND o.hardware_marginal_cost IS NOT DISTINCT FROM t.hardware_marginal_cost
-                          AND o.ecosystem_marginal_cost IS NOT DISTINCT FROM t.ecosystem_marginal_cost
-                          AND o.hardware_marginal_income IS NOT DISTINCT FROM t.hardware_marginal_income
-                          AND o.ecosystem_marginal_income IS NOT DISTINCT FROM t.ecosystem_marginal_income) AS identical
+                          AND round(o.hardware_marginal_cost, 6) IS NOT DISTINCT FROM round(t.hardware_marginal_cost, 6)
+                          AND round(o.ecosystem_marginal_cost, 6) IS NOT DISTINCT FROM round(t.ecosystem_marginal_cost, 6)
+                          AND round(o.hardware_marginal_income, 6) IS NOT DISTINCT FROM round(t.hardware_marginal_income, 6)
+                          AND round(o.ecosystem_marginal_income, 6) IS NOT DISTINCT FROM round(t.ecosystem_marginal_income, 6)) AS identical
   FROM ours o JOIN theirs t USING (me_id, period_id) \gset
 SELECT :pairs = :identical AND :pairs > 0 AS peer_matches \gset
 \if :peer_matches
@@ -56,8 +58,10 @@ CREATE TEMP TABLE timing AS
 SELECT 'bare: count(*) user_event' AS what, pg_temp.best_ms('SELECT count(*) FROM wwva.user_event', :runs) AS ms
 UNION ALL SELECT 'bare: count(*) ledger', pg_temp.best_ms('SELECT count(*) FROM wwva.ledger', :runs)
 -- what merely reading the columns the statement needs costs, row by row
-UNION ALL SELECT 'floor: read the 4 columns of user_event', pg_temp.best_ms('SELECT count(*) FROM wwva.user_event WHERE me_id IS NULL OR user_id IS NULL OR kind IS NULL OR occurred_at IS NULL', :runs)
-UNION ALL SELECT 'floor: read the 6 columns of ledger', pg_temp.best_ms('SELECT count(*) FROM wwva.ledger WHERE me_id IS NULL OR booked_on IS NULL OR stream IS NULL OR kind IS NULL OR behavior IS NULL OR amount IS NULL', :runs)
+-- (num_nulls: the planner cannot prove a NOT NULL column's test false and
+-- skip the scan, as it does for col IS NULL)
+UNION ALL SELECT 'floor: read the 4 columns of user_event', pg_temp.best_ms('SELECT count(*) FROM wwva.user_event WHERE num_nulls(me_id, user_id, kind, occurred_at) > 4', :runs)
+UNION ALL SELECT 'floor: read the 6 columns of ledger', pg_temp.best_ms('SELECT count(*) FROM wwva.ledger WHERE num_nulls(me_id, booked_on, stream, kind, behavior, amount) > 6', :runs)
 UNION ALL SELECT 'peer: plain SQL statement lines', pg_temp.best_ms('SELECT count(p::text) FROM bench_peer p', :runs)
 UNION ALL SELECT 'wwva.statement', pg_temp.best_ms('SELECT count(s::text) FROM wwva.statement s', :runs)
 UNION ALL SELECT 'wwva.user_resources', pg_temp.best_ms('SELECT count(s::text) FROM wwva.user_resources s', :runs)
@@ -65,6 +69,20 @@ UNION ALL SELECT 'wwva.value_added_sharing', pg_temp.best_ms('SELECT count(s::te
 UNION ALL SELECT 'wwva.revenues', pg_temp.best_ms('SELECT count(s::text) FROM wwva.revenues s', :runs)
 UNION ALL SELECT 'wwva.costs', pg_temp.best_ms('SELECT count(s::text) FROM wwva.costs s', :runs)
 UNION ALL SELECT 'wwva.marginal_income', pg_temp.best_ms('SELECT count(s::text) FROM wwva.marginal_income s', :runs);
+
+-- Issue 16's figures that exist today: the column floor of both tables at
+-- once, the peer by month, and slices beside reading the rows they cover
+-- (one ME of its rows through its index, one month of its rows).  A
+-- year-to-date statement waits for wwva.statement_to_date.
+SELECT min(me_id) AS one_me FROM wwva.me \gset
+SELECT period_id AS one_period, starts_on AS one_from, ends_on AS one_to FROM wwva.period_calendar WHERE period_no = 6 \gset
+INSERT INTO timing
+SELECT 'floor: both tables'' columns', pg_temp.best_ms($q$SELECT (SELECT count(*) FROM wwva.user_event WHERE num_nulls(me_id, user_id, kind, occurred_at) > 4) + (SELECT count(*) FROM wwva.ledger WHERE num_nulls(me_id, booked_on, stream, kind, behavior, amount) > 6)$q$, :runs)
+UNION ALL SELECT 'peer: by month, count(DISTINCT) FILTER', pg_temp.best_ms('SELECT count(p::text) FROM bench_peer_by_month p', :runs)
+UNION ALL SELECT 'slice: wwva.statement of one ME', pg_temp.best_ms(format('SELECT count(s::text) FROM wwva.statement s WHERE me_id = %L', :'one_me'), :runs)
+UNION ALL SELECT 'rows: one ME''s rows', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = %1$L) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = %1$L)', :'one_me'), :runs)
+UNION ALL SELECT 'slice: wwva.statement of one period', pg_temp.best_ms(format('SELECT count(s::text) FROM wwva.statement s WHERE period_id = %L', :'one_period'), :runs)
+UNION ALL SELECT 'rows: one period''s rows', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE occurred_at >= %1$L::date - 1 AND occurred_at < %2$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE booked_on >= %1$L AND booked_on < %2$L)', :'one_from', :'one_to'), :runs);
 -- JIT (on by default) compiles even a bare count(*) here, which costs the
 -- small queries most: the same three without it
 SET jit = off;
@@ -81,3 +99,11 @@ SELECT round((SELECT ms FROM timing WHERE what = 'wwva.statement')
              / (SELECT sum(ms) FROM timing WHERE what LIKE 'jit off, bare:%'), 2) AS "same, jit off",
        round((SELECT ms FROM timing WHERE what = 'peer: plain SQL statement lines')
              / (SELECT ms FROM timing WHERE what = 'wwva.statement'), 2) AS "peer / ours (goal >= 10)";
+SELECT round((SELECT ms FROM timing WHERE what = 'wwva.statement')
+             / (SELECT ms FROM timing WHERE what = 'floor: both tables'' columns'), 2) AS "ours / column floor (goal <= 1.5)",
+       round((SELECT ms FROM timing WHERE what = 'peer: by month, count(DISTINCT) FILTER')
+             / (SELECT ms FROM timing WHERE what = 'wwva.statement'), 2) AS "peer by month / ours (goal >= 10)",
+       round((SELECT ms FROM timing WHERE what = 'slice: wwva.statement of one ME')
+             / (SELECT ms FROM timing WHERE what = 'rows: one ME''s rows'), 2) AS "one ME / its rows (goal <= 2)",
+       round((SELECT ms FROM timing WHERE what = 'slice: wwva.statement of one period')
+             / (SELECT ms FROM timing WHERE what = 'rows: one period''s rows'), 2) AS "one period / its rows (goal <= 2)";
