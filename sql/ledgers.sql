@@ -259,6 +259,7 @@ AS $$
 DECLARE
     reading text;
     users_of text;
+    likely_codes text;
 BEGIN
     IF TG_OP OPERATOR(pg_catalog.=) 'INSERT'
        OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
@@ -324,7 +325,7 @@ BEGIN
        AND NOT EXISTS (SELECT FROM @extschema@.currency c WHERE c.code OPERATOR(pg_catalog.=) NEW.currency) THEN
         SELECT pg_catalog.string_agg(pg_catalog.format('''%s'' (%s)', l.code, l.name), ', '
                                      ORDER BY l.exact DESC, pg_catalog.length(l.name), l.code)
-          INTO users_of
+          INTO likely_codes
           FROM (SELECT c.code, c.name, c.code OPERATOR(pg_catalog.=) pg_catalog.upper(pg_catalog.btrim(NEW.currency)) AS exact
                   FROM @extschema@.currency c
                  WHERE pg_catalog.length(pg_catalog.btrim(NEW.currency)) OPERATOR(pg_catalog.>=) 3
@@ -335,8 +336,8 @@ BEGIN
                  LIMIT 5) l;
         RAISE EXCEPTION 'ME "%" keeps its books in unknown currency "%"', NEW.me_id, NEW.currency
             USING ERRCODE = 'foreign_key_violation',
-                  HINT = CASE WHEN users_of IS NOT NULL
-                              THEN 'currency is a code of wwva.currency (ISO 4217). Did you mean ' OPERATOR(pg_catalog.||) users_of OPERATOR(pg_catalog.||) '?'
+                  HINT = CASE WHEN likely_codes IS NOT NULL
+                              THEN 'currency is a code of wwva.currency (ISO 4217). Did you mean ' OPERATOR(pg_catalog.||) likely_codes OPERATOR(pg_catalog.||) '?'
                               ELSE 'currency is a code of wwva.currency (ISO 4217), such as ''CNY'', ''USD'' or ''EUR''; add a unit of your own to wwva.currency first.'
                          END;
     END IF;
@@ -374,7 +375,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wwva_internal.me_check() IS
-'Trigger: validates a wwva.me row (a full IANA time zone name, kind, N, K) and keeps MEs with postings or events from being deleted or renamed.';
+'Trigger: validates a wwva.me row (a full IANA time zone name, kind, a currency of wwva.currency, N, K) and keeps MEs with postings or events from being deleted or renamed.';
 
 CREATE TRIGGER me_check BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.me
     FOR EACH ROW EXECUTE FUNCTION wwva_internal.me_check();
@@ -444,19 +445,19 @@ BEGIN
     -- A restore (check_function_bodies off) may load wwva.me and
     -- wwva.period beside this table (pg_restore -j); the foreign keys check
     -- these rows once they are all in.
-    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
-       AND NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
-        RAISE EXCEPTION 'target for ME "%", period "%", item "%" names an unknown ME',
-            NEW.me_id, NEW.period_id, NEW.item
-            USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'Add the ME to wwva.me first.';
-    END IF;
-    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
-       AND NOT EXISTS (SELECT FROM @extschema@.period p WHERE p.period_id OPERATOR(pg_catalog.=) NEW.period_id) THEN
-        RAISE EXCEPTION 'target for ME "%", period "%", item "%" names an unknown period',
-            NEW.me_id, NEW.period_id, NEW.item
-            USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'Add the period to wwva.period first.';
+    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off' THEN
+        IF NOT EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) NEW.me_id) THEN
+            RAISE EXCEPTION 'target for ME "%", period "%", item "%" names an unknown ME',
+                NEW.me_id, NEW.period_id, NEW.item
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'Add the ME to wwva.me first.';
+        END IF;
+        IF NOT EXISTS (SELECT FROM @extschema@.period p WHERE p.period_id OPERATOR(pg_catalog.=) NEW.period_id) THEN
+            RAISE EXCEPTION 'target for ME "%", period "%", item "%" names an unknown period',
+                NEW.me_id, NEW.period_id, NEW.item
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'Add the period to wwva.period first.';
+        END IF;
     END IF;
     IF NEW.item IS NULL OR NEW.item OPERATOR(pg_catalog.<>) ALL (@extschema@.statement_items()) THEN
         RAISE EXCEPTION 'target for ME "%", period "%" has unknown item "%"',
