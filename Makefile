@@ -4,8 +4,8 @@ EXTVERSION = $(shell grep -m1 default_version $(EXTENSION).control | cut -d"'" -
 MODULE_big = wwva
 OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_make.o \
        src/ledger_check.o src/money.o src/exact_sum.o src/numeric_digits.o \
-       src/period_map.o src/me_state.o src/ledger_agg.o \
-       src/user_entries.o src/user_sets.o src/user_state.o src/user_counts.o \
+       src/period_map.o src/spans.o src/me_state.o src/ledger_agg.o \
+       src/user_entries.o src/user_sets.o src/user_state.o src/user_spans.o src/user_counts.o \
        src/user_agg.o src/user_stored.o src/emc.o src/emc_split.o src/emc_split_agg.o \
        src/refresh.o src/refresh_checks.o
 
@@ -21,7 +21,7 @@ SQL_SOURCES = sql/internal.sql sql/currency.sql sql/ledgers.sql sql/calendar.sql
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
        sql/section5_marginal_income.sql sql/statement_lines.sql sql/statement.sql \
-       sql/emc.sql sql/capture.sql sql/materialize.sql sql/upgrades.sql sql/grants.sql sql/deprecated.sql \
+       sql/emc.sql sql/capture.sql sql/materialize.sql sql/upgrades.sql sql/grants.sql \
        sql/security.sql sql/finish.sql
 
 # Released versions' scripts are committed files in sql/releases: the

@@ -19,31 +19,116 @@ RETURNS integer
 AS 'MODULE_PATHNAME', 'wwva_period_index'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.period_index(date, date[], date[]) IS
-'1-based position of the period [starts[i], ends[i]) that holds day, or NULL when none does; the arrays must be sorted and non-overlapping. Binary search, with the boundaries cached per call site.';
+'1-based position of the range [starts[i], ends[i]) that holds day, or NULL when none does; the arrays must be sorted and non-overlapping (wwva.period_bounds: the segments of the periods). Binary search, with the boundaries cached per call site.';
 -- ---------------------------------------------------------------------------
--- Periods in order, and their boundaries as arrays
+-- Periods in order, the grid of segments under them, and the spans
 -- ---------------------------------------------------------------------------
+-- Function bodies are parsed as their caller, who may not name
+-- wwva_internal: what current_calendar() and figures_of() read is public
+-- (period_calendar, period_bounds, to_date_spans), the views under those
+-- are internal.
 CREATE VIEW @extschema@.period_calendar AS
 SELECT p.period_id,
        p.starts_on,
        p.ends_on,
-       (row_number() OVER (ORDER BY p.starts_on))::integer AS period_no
-  FROM @extschema@.period p;
+       p.period_no,
+       p.calendar,
+       pg_catalog.lag(p.period_no) OVER (PARTITION BY p.calendar ORDER BY p.starts_on)
+           AS previous_period_no
+  FROM (SELECT q.*, (row_number() OVER (ORDER BY q.calendar, q.starts_on))::integer AS period_no
+          FROM @extschema@.period q) p;
 COMMENT ON VIEW @extschema@.period_calendar IS
-'Periods in order of starts_on with their 1-based position period_no, the number wwva.period_index() returns.';
+'Periods in order of calendar and starts_on with their 1-based position period_no, the number the per-ME aggregates report periods by, and the previous period of their calendar.';
 COMMENT ON COLUMN @extschema@.period_calendar.period_id IS 'Period identifier.';
 COMMENT ON COLUMN @extschema@.period_calendar.starts_on IS 'First day (inclusive).';
 COMMENT ON COLUMN @extschema@.period_calendar.ends_on IS 'First day after (exclusive).';
-COMMENT ON COLUMN @extschema@.period_calendar.period_no IS 'Position in starts_on order; "previous period" is period_no - 1.';
+COMMENT ON COLUMN @extschema@.period_calendar.period_no IS 'Position in calendar, starts_on order.';
+COMMENT ON COLUMN @extschema@.period_calendar.calendar IS 'Calendar of the period.';
+COMMENT ON COLUMN @extschema@.period_calendar.previous_period_no IS 'period_no of the period before it in its calendar, the "previous period" of lifetime users; NULL for the first.';
+
+-- The aggregates assign a row to one segment of the grid (src/spans.h):
+-- the days between two consecutive boundaries of any period, where some
+-- period covers them.  With one calendar the segments are its periods.
+-- A cut's reach is the latest end among the periods begun by then: the
+-- segment from the cut to the next is covered when that end lies beyond.
+CREATE VIEW wwva_internal.period_grid AS
+SELECT (row_number() OVER (ORDER BY c.day))::integer AS segment_no,
+       c.day AS starts_on,
+       c.next_day AS ends_on
+  FROM (SELECT b.day,
+               pg_catalog.lead(b.day) OVER (ORDER BY b.day) AS next_day,
+               b.reach
+          FROM (SELECT m.day, pg_catalog.max(pg_catalog.max(m.reach)) OVER (ORDER BY m.day) AS reach
+                  FROM (SELECT p.starts_on AS day, p.ends_on AS reach FROM @extschema@.period p
+                        UNION ALL
+                        SELECT p.ends_on, NULL FROM @extschema@.period p) m
+                 GROUP BY m.day) b) c
+ WHERE c.next_day IS NOT NULL
+   AND c.reach > c.day;
+COMMENT ON VIEW wwva_internal.period_grid IS
+'The segments of the grid, in order: the days between consecutive period boundaries (of every calendar) that some period covers.';
 
 CREATE VIEW @extschema@.period_bounds AS
-SELECT COALESCE(array_agg(p.starts_on ORDER BY p.starts_on), '{}'::date[]) AS starts,
-       COALESCE(array_agg(p.ends_on ORDER BY p.starts_on), '{}'::date[]) AS ends
-  FROM @extschema@.period p;
+SELECT COALESCE(array_agg(g.starts_on ORDER BY g.segment_no), '{}'::date[]) AS starts,
+       COALESCE(array_agg(g.ends_on ORDER BY g.segment_no), '{}'::date[]) AS ends
+  FROM wwva_internal.period_grid g;
 COMMENT ON VIEW @extschema@.period_bounds IS
-'All period boundaries as two arrays in starts_on order: the calendar argument of wwva.period_index().';
-COMMENT ON COLUMN @extschema@.period_bounds.starts IS 'starts_on of every period, ascending.';
-COMMENT ON COLUMN @extschema@.period_bounds.ends IS 'ends_on of every period, in the same order.';
+'The segments of the periods as two arrays in order: the days between consecutive boundaries of any period, where some period covers them. The argument of wwva.period_index(), which finds whether (and in which segment) some period holds a day; with one calendar the segments are its periods.';
+COMMENT ON COLUMN @extschema@.period_bounds.starts IS 'First day of every segment, ascending.';
+COMMENT ON COLUMN @extschema@.period_bounds.ends IS 'Day after every segment, in the same order.';
+
+-- Each period is the run of segments from its start to its end.
+CREATE VIEW wwva_internal.period_spans AS
+SELECT c.period_no,
+       c.period_id,
+       c.calendar,
+       c.starts_on,
+       c.ends_on,
+       f.segment_no AS first_segment,
+       l.segment_no AS last_segment,
+       c.previous_period_no
+  FROM @extschema@.period_calendar c
+  JOIN wwva_internal.period_grid f ON f.starts_on = c.starts_on
+  JOIN wwva_internal.period_grid l ON l.ends_on = c.ends_on;
+COMMENT ON VIEW wwva_internal.period_spans IS
+'Every period as a run of segments of wwva_internal.period_grid.';
+
+-- To date: every period P and every period Y of another calendar that
+-- holds it.  Numbered after the periods, Y by Y and P by P within Y, so
+-- that each span extends the one before it (src/user_spans.c builds on
+-- that).
+CREATE VIEW wwva_internal.to_date_runs AS
+SELECT ((SELECT pg_catalog.count(*) FROM @extschema@.period)
+        + row_number() OVER (ORDER BY y.period_no, p.ends_on, p.period_no))::integer AS span_no,
+       p.period_id,
+       y.period_id AS to_date_of,
+       y.starts_on,
+       p.ends_on,
+       p.calendar,
+       y.calendar AS to_date_calendar,
+       y.first_segment,
+       p.last_segment,
+       y.previous_period_no
+  FROM wwva_internal.period_spans p
+  JOIN wwva_internal.period_spans y
+    ON y.calendar <> p.calendar
+   AND y.starts_on <= p.starts_on
+   AND p.ends_on <= y.ends_on;
+COMMENT ON VIEW wwva_internal.to_date_runs IS
+'wwva.to_date_spans as runs of segments, with the period before the longer period in its calendar.';
+
+CREATE VIEW @extschema@.to_date_spans AS
+SELECT r.span_no, r.period_id, r.to_date_of, r.starts_on, r.ends_on, r.calendar, r.to_date_calendar
+  FROM wwva_internal.to_date_runs r;
+COMMENT ON VIEW @extschema@.to_date_spans IS
+'Every period P and every period Y of another calendar that holds it: the span [Y.starts_on, P.ends_on) over which wwva.statement_to_date states Y at the end of P.';
+COMMENT ON COLUMN @extschema@.to_date_spans.span_no IS 'Number of the span, after every period_no: how the per-ME aggregates report it.';
+COMMENT ON COLUMN @extschema@.to_date_spans.period_id IS 'P, the period at whose end the span stops.';
+COMMENT ON COLUMN @extschema@.to_date_spans.to_date_of IS 'Y, the longer period the span is a part of: its targets apply, and its previous periods count for lifetime users.';
+COMMENT ON COLUMN @extschema@.to_date_spans.starts_on IS 'First day of the span: Y''s first day.';
+COMMENT ON COLUMN @extschema@.to_date_spans.ends_on IS 'Day after the span: P''s ends_on.';
+COMMENT ON COLUMN @extschema@.to_date_spans.calendar IS 'Calendar of P.';
+COMMENT ON COLUMN @extschema@.to_date_spans.to_date_calendar IS 'Calendar of Y.';
 
 -- ---------------------------------------------------------------------------
 -- The calendar: periods and ME settings in one value
@@ -59,7 +144,16 @@ RETURNS @extschema@.calendar
 AS 'MODULE_PATHNAME', 'wwva_make_calendar'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.make_calendar(text[], text[], integer[], integer[], date[], date[]) IS
-'A wwva.calendar from one entry per ME (id, time zone, N, K) and the periods'' boundaries sorted by start; refuses NULLs, mismatched arrays, duplicate MEs, out-of-range settings and overlapping periods.';
+'A wwva.calendar of one calendar from one entry per ME (id, time zone, N, K) and the periods'' boundaries sorted by start; refuses NULLs, mismatched arrays, duplicate MEs, out-of-range settings and overlapping periods.';
+
+CREATE FUNCTION @extschema@.make_calendar(me_ids text[], timezones text[],
+                                          min_transactions integer[], lifetime_periods integer[],
+                                          starts date[], ends date[], spans integer[])
+RETURNS @extschema@.calendar
+AS 'MODULE_PATHNAME', 'wwva_make_calendar'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.make_calendar(text[], text[], integer[], integer[], date[], date[], integer[]) IS
+'A wwva.calendar of several calendars: starts and ends are the segments of the grid (sorted, not overlapping; wwva.period_bounds) and spans a matrix of rows {number, first segment, last segment, row of the previous period or 0, 1 to report it or 0 not to}, by ascending number: the periods over the segments.';
 
 CREATE FUNCTION @extschema@.current_calendar()
 RETURNS @extschema@.calendar
@@ -70,11 +164,42 @@ SELECT @extschema@.make_calendar(
            COALESCE((SELECT pg_catalog.array_agg(m.timezone ORDER BY m.me_id) FROM @extschema@.me m), '{}'),
            COALESCE((SELECT pg_catalog.array_agg(m.active_min_transactions ORDER BY m.me_id) FROM @extschema@.me m), '{}'),
            COALESCE((SELECT pg_catalog.array_agg(m.lifetime_periods ORDER BY m.me_id) FROM @extschema@.me m), '{}'),
-           b.starts, b.ends)
+           b.starts, b.ends,
+           COALESCE((SELECT pg_catalog.array_agg(
+                                ARRAY[c.period_no,
+                                      pg_catalog.array_position(b.starts, c.starts_on),
+                                      pg_catalog.array_position(b.ends, c.ends_on),
+                                      COALESCE(c.previous_period_no, 0), 1]
+                                ORDER BY c.period_no)
+                       FROM @extschema@.period_calendar c), '{}'))
   FROM @extschema@.period_bounds b
 $$;
 COMMENT ON FUNCTION @extschema@.current_calendar() IS
-'The calendar of wwva.me and wwva.period as they are now: pass it as (SELECT wwva.current_calendar()) so it is built once per query.';
+'The calendar of wwva.me and wwva.period as they are now, reporting every period by period_no: pass it as (SELECT wwva.current_calendar()) so it is built once per query.';
+
+-- What wwva.statement_to_date aggregates with: the periods as hidden spans
+-- (the previous periods lifetime users look back on), the to-date spans
+-- reported by span_no.
+CREATE VIEW wwva_internal.to_date_calendar AS
+SELECT @extschema@.make_calendar(
+           COALESCE((SELECT pg_catalog.array_agg(m.me_id ORDER BY m.me_id) FROM @extschema@.me m), '{}'),
+           COALESCE((SELECT pg_catalog.array_agg(m.timezone ORDER BY m.me_id) FROM @extschema@.me m), '{}'),
+           COALESCE((SELECT pg_catalog.array_agg(m.active_min_transactions ORDER BY m.me_id) FROM @extschema@.me m), '{}'),
+           COALESCE((SELECT pg_catalog.array_agg(m.lifetime_periods ORDER BY m.me_id) FROM @extschema@.me m), '{}'),
+           b.starts, b.ends,
+           COALESCE((SELECT pg_catalog.array_agg(ARRAY[x.span_no, x.first_segment, x.last_segment,
+                                                       COALESCE(x.previous_period_no, 0), x.shown]
+                                                 ORDER BY x.span_no)
+                       FROM (SELECT s.period_no AS span_no, s.first_segment, s.last_segment,
+                                    s.previous_period_no, 0 AS shown
+                               FROM wwva_internal.period_spans s
+                              UNION ALL
+                             SELECT t.span_no, t.first_segment, t.last_segment,
+                                    t.previous_period_no, 1
+                               FROM wwva_internal.to_date_runs t) x), '{}')) AS calendar
+  FROM @extschema@.period_bounds b;
+COMMENT ON VIEW wwva_internal.to_date_calendar IS
+'The calendar wwva.statement_to_date aggregates with: the spans of wwva.to_date_spans, reported by span_no, over the periods.';
 
 CREATE FUNCTION @extschema@.event_period(me_id text, occurred_at timestamptz,
                                          calendar @extschema@.calendar)
@@ -82,7 +207,7 @@ RETURNS integer
 AS 'MODULE_PATHNAME', 'wwva_event_period'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.event_period(text, timestamptz, @extschema@.calendar) IS
-'1-based period (wwva.period_calendar.period_no) holding the event''s date in its ME''s time zone, (occurred_at AT TIME ZONE timezone)::date, or NULL when none does.';
+'1-based period (wwva.period_calendar.period_no) holding the event''s date in its ME''s time zone, (occurred_at AT TIME ZONE timezone)::date (the lowest period_no when periods of several calendars do), or NULL when none does.';
 -- ---------------------------------------------------------------------------
 -- Rows that count in no statement are listed, never silently dropped
 -- ---------------------------------------------------------------------------

@@ -466,7 +466,8 @@ SELECT c.emc_id,
        c.share_scale,
        pc.period_no,
        pc.starts_on,
-       pc.ends_on
+       pc.ends_on,
+       pc.calendar
   FROM @extschema@.emc_contract c
   JOIN @extschema@.period_calendar pc ON pc.period_id = c.period_id
  CROSS JOIN LATERAL (
@@ -487,6 +488,7 @@ COMMENT ON COLUMN @extschema@.emc_pools.share_scale IS 'Decimal digits of the po
 COMMENT ON COLUMN @extschema@.emc_pools.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN @extschema@.emc_pools.starts_on IS 'First day of the period.';
 COMMENT ON COLUMN @extschema@.emc_pools.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+COMMENT ON COLUMN @extschema@.emc_pools.calendar IS 'Calendar of the period.';
 
 CREATE VIEW @extschema@.emc_shares AS
 SELECT s.emc_id,
@@ -497,12 +499,14 @@ SELECT s.emc_id,
        COALESCE(l.member_id, '(retained)') AS member_label,
        s.period_no,
        s.starts_on,
-       s.ends_on
+       s.ends_on,
+       s.calendar
   FROM (SELECT p.emc_id,
                p.period_id,
                p.period_no,
                p.starts_on,
                p.ends_on,
+               p.calendar,
                p.pool,
                (SELECT @extschema@.split(em.member_id, em.weight, em.lower_limit, em.upper_limit,
                                          p.pool, p.share_scale)
@@ -526,3 +530,4 @@ COMMENT ON COLUMN @extschema@.emc_shares.member_label IS 'What to show for the r
 COMMENT ON COLUMN @extschema@.emc_shares.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN @extschema@.emc_shares.starts_on IS 'First day of the period.';
 COMMENT ON COLUMN @extschema@.emc_shares.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+COMMENT ON COLUMN @extschema@.emc_shares.calendar IS 'Calendar of the period.';

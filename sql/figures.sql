@@ -75,8 +75,8 @@ SELECT p.me_id,
                        s.hardware_revenue - s.hardware_cost AS hardware_profit,
                        s.ecosystem_revenue - s.ecosystem_cost AS ecosystem_profit
                   FROM (SELECT m.me_id,
-                               c.period_id,
-                               c.period_no,
+                               c.target_period_id AS period_id,
+                               c.span_no AS period_no,
                                m.currency,
                                cu.minor_unit,
                                COALESCE(f.hardware_revenue, 0) AS hardware_revenue,
@@ -87,11 +87,16 @@ SELECT p.me_id,
                                COALESCE(f.ecosystem_variable_cost, 0) AS ecosystem_variable_cost
                           FROM @extschema@.me m
                           LEFT JOIN @extschema@.currency cu ON cu.code = m.currency
-                         CROSS JOIN @extschema@.period_calendar c
+                         CROSS JOIN (SELECT pc.period_no AS span_no, pc.period_id AS target_period_id,
+                                            false AS to_date
+                                       FROM @extschema@.period_calendar pc
+                                      UNION ALL
+                                     SELECT ts.span_no, ts.to_date_of, true
+                                       FROM @extschema@.to_date_spans ts) c
                           LEFT JOIN pg_catalog.unnest(money) f
-                                 ON f.me_id = m.me_id AND f.period_no = c.period_no
-                         WHERE me_ids IS NULL
-                            OR (m.me_id, c.period_no) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest(me_ids), pg_catalog.unnest(period_nos)))) s) g
+                                 ON f.me_id = m.me_id AND f.period_no = c.span_no
+                         WHERE (me_ids IS NULL AND NOT c.to_date)
+                            OR (m.me_id, c.span_no) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest(me_ids), pg_catalog.unnest(period_nos)))) s) g
           LEFT JOIN @extschema@.sharing_rule ru ON ru.me_id = g.me_id AND ru.party = 'users'
           LEFT JOIN @extschema@.sharing_rule ri ON ri.me_id = g.me_id AND ri.party = 'investors'
           LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = g.me_id AND rt.party = 'team'
@@ -104,7 +109,7 @@ SELECT p.me_id,
   LEFT JOIN pg_catalog.unnest(users) u ON u.me_id = p.me_id AND u.period_no = p.period_no
 $$;
 COMMENT ON FUNCTION @extschema@.figures_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
-'Every statement figure (the columns of wwva.figures) for each ME x period, from its money sums and section 1 counts (pairs missing from the arrays count as 0); only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL.';
+'Every statement figure (the columns of wwva.figures) for each ME x period, from its money sums and section 1 counts (pairs missing from the arrays count as 0); only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL, where a period_no may also be the span_no of a to-date span (its period_id is then the period whose targets apply).';
 -- ---------------------------------------------------------------------------
 -- Every ME x every period, with sections 2 and 3 and the money of section 4
 -- ---------------------------------------------------------------------------
@@ -129,7 +134,8 @@ SELECT f.me_id,
        f.team_share,
        f.total_sharing,
        c.starts_on,
-       c.ends_on
+       c.ends_on,
+       c.calendar
   FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals
                                       FROM wwva_internal.money_figures f), NULL) f
   JOIN @extschema@.period_calendar c ON c.period_no = f.period_no;
@@ -141,6 +147,7 @@ COMMENT ON COLUMN wwva_internal.profit_figures.period_no IS 'Period position.';
 COMMENT ON COLUMN wwva_internal.profit_figures.currency IS 'Currency unit of the ME''s amounts.';
 COMMENT ON COLUMN wwva_internal.profit_figures.starts_on IS 'First day of the period.';
 COMMENT ON COLUMN wwva_internal.profit_figures.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+COMMENT ON COLUMN wwva_internal.profit_figures.calendar IS 'Calendar of the period.';
 -- The line columns' comments are written from wwva.statement_line (sql/statement.sql).
 -- ---------------------------------------------------------------------------
 -- Everything: money, users and the per-active-user lines
@@ -148,7 +155,8 @@ COMMENT ON COLUMN wwva_internal.profit_figures.ends_on IS 'Day after the period'
 CREATE VIEW @extschema@.figures AS
 SELECT f.*,
        c.starts_on,
-       c.ends_on
+       c.ends_on,
+       c.calendar
   FROM @extschema@.figures_of(ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
                               ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u)) f
   JOIN @extschema@.period_calendar c ON c.period_no = f.period_no;
@@ -160,5 +168,6 @@ COMMENT ON COLUMN @extschema@.figures.period_no IS 'Period position.';
 COMMENT ON COLUMN @extschema@.figures.currency IS 'Currency unit of the ME''s amounts.';
 COMMENT ON COLUMN @extschema@.figures.starts_on IS 'First day of the period.';
 COMMENT ON COLUMN @extschema@.figures.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+COMMENT ON COLUMN @extschema@.figures.calendar IS 'Calendar of the period.';
 -- The line columns' comments are written from wwva.statement_line (sql/statement.sql);
--- the columns after currency are its lines, in line_no order, then the period's dates.
+-- the columns after currency are its lines, in line_no order, then the period's dates and calendar.

@@ -43,24 +43,37 @@ COMMENT ON COLUMN @extschema@.me.timezone IS
 COMMENT ON COLUMN @extschema@.me.currency IS
 'Currency of the ME''s ledger amounts, a code of wwva.currency (ISO 4217; RMB for CNY); shown in the unit column of wwva.statement, and its minor unit sets the decimals of sharing payouts and EMC pools and shares.';
 -- ---------------------------------------------------------------------------
--- Periods: half-open [starts_on, ends_on), never overlapping
+-- Periods: half-open [starts_on, ends_on), never overlapping in a calendar
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.period (
     period_id text PRIMARY KEY
               CONSTRAINT period_id_not_empty CHECK (period_id <> ''),
     starts_on date NOT NULL,
     ends_on   date NOT NULL,
+    -- added in 0.9.0, after ends_on as ALTER TABLE adds it
+    calendar  text NOT NULL DEFAULT 'default'
+              CONSTRAINT period_calendar_not_empty CHECK (calendar <> ''),
     CONSTRAINT period_finite CHECK (isfinite(starts_on) AND isfinite(ends_on)),
     CONSTRAINT period_not_empty CHECK (starts_on < ends_on),
+    -- Two periods of one calendar may not overlap.  GiST has no equality
+    -- for text without btree_gist, so each period is a box: one calendar
+    -- is one x (its hash), the days are y, and [starts_on, ends_on) stops
+    -- half a day short of ends_on so that adjacent periods do not touch.
+    -- Calendars whose names share a hash would be kept apart too; the
+    -- trigger wwva_internal.period_check names the period that overlaps.
     CONSTRAINT period_no_overlap
-        EXCLUDE USING gist (daterange(starts_on, ends_on) WITH &&)
+        EXCLUDE USING gist (box(point(hashtext(calendar), starts_on - date '2000-01-01'),
+                                point(hashtext(calendar), (ends_on - date '2000-01-01') - 0.5))
+                            WITH &&)
 );
 
 COMMENT ON TABLE @extschema@.period IS
-'Fiscal periods, half-open [starts_on, ends_on) and non-overlapping; ordered by starts_on, which defines "previous period" for lifetime users.';
-COMMENT ON COLUMN @extschema@.period.period_id IS 'Identifier shown in every view, e.g. ''2017'' or ''2017-03''.';
+'Fiscal periods, half-open [starts_on, ends_on), in calendars: the periods of one calendar never overlap, those of different calendars may (months, quarters, years side by side). Within a calendar, starts_on order defines "previous period" for lifetime users.';
+COMMENT ON COLUMN @extschema@.period.period_id IS 'Identifier shown in every view, unique across calendars, e.g. ''2017'' or ''2017-03''.';
 COMMENT ON COLUMN @extschema@.period.starts_on IS 'First day of the period (inclusive).';
 COMMENT ON COLUMN @extschema@.period.ends_on IS 'First day after the period (exclusive).';
+COMMENT ON COLUMN @extschema@.period.calendar IS
+'The calendar the period belongs to (''default'' unless given): ''month'', ''quarter'', ''fiscal_year''. Periods of one calendar may not overlap; the previous period of a period is the one before it in its calendar.';
 -- ---------------------------------------------------------------------------
 -- Ledger postings
 -- ---------------------------------------------------------------------------
@@ -399,21 +412,24 @@ BEGIN
     END IF;
     SELECT p.period_id, p.starts_on, p.ends_on INTO other
       FROM @extschema@.period p
-     WHERE pg_catalog.daterange(p.starts_on, p.ends_on)
+     WHERE p.calendar OPERATOR(pg_catalog.=) NEW.calendar
+       AND pg_catalog.daterange(p.starts_on, p.ends_on)
            OPERATOR(pg_catalog.&&) pg_catalog.daterange(NEW.starts_on, NEW.ends_on)
        AND (TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR p.period_id OPERATOR(pg_catalog.<>) OLD.period_id)
      ORDER BY p.starts_on
      LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'period "%" [%, %) overlaps period "%" [%, %)',
-            NEW.period_id, NEW.starts_on, NEW.ends_on, other.period_id, other.starts_on, other.ends_on
+        RAISE EXCEPTION 'period "%" [%, %) overlaps period "%" [%, %) of calendar "%"',
+            NEW.period_id, NEW.starts_on, NEW.ends_on, other.period_id, other.starts_on, other.ends_on,
+            NEW.calendar
             USING ERRCODE = 'exclusion_violation',
-                  HINT = 'Periods are half-open [starts_on, ends_on): let one period end on the day the next one starts.';
+                  HINT = 'Periods of one calendar are half-open [starts_on, ends_on) and may not overlap: let one end on the day the next one starts, or put the period in a calendar of its own (wwva.period.calendar, e.g. ''quarter'').';
     END IF;
     -- An inclusive end typed by habit leaves a day that no period covers.
     SELECT p.period_id, p.starts_on, p.ends_on INTO other
       FROM @extschema@.period p
-     WHERE (p.starts_on OPERATOR(pg_catalog.=) (NEW.ends_on OPERATOR(pg_catalog.+) 1)
+     WHERE p.calendar OPERATOR(pg_catalog.=) NEW.calendar
+       AND (p.starts_on OPERATOR(pg_catalog.=) (NEW.ends_on OPERATOR(pg_catalog.+) 1)
             OR p.ends_on OPERATOR(pg_catalog.=) (NEW.starts_on OPERATOR(pg_catalog.-) 1))
        AND (TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR p.period_id OPERATOR(pg_catalog.<>) OLD.period_id)
      ORDER BY p.starts_on
@@ -424,7 +440,8 @@ BEGIN
             USING HINT = 'ends_on is exclusive, the first day after the period: a month ends on the 1st of the next month.';
     ELSIF pg_catalog.date_part('day', (NEW.ends_on OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog.=) 1
           AND NOT EXISTS (SELECT FROM @extschema@.period p
-                           WHERE p.starts_on OPERATOR(pg_catalog.=) NEW.ends_on) THEN
+                           WHERE p.calendar OPERATOR(pg_catalog.=) NEW.calendar
+                             AND p.starts_on OPERATOR(pg_catalog.=) NEW.ends_on) THEN
         RAISE WARNING 'period "%" [%, %) leaves out %, the last day of its month',
             NEW.period_id, NEW.starts_on, NEW.ends_on, NEW.ends_on
             USING HINT = 'ends_on is exclusive, the first day after the period: for a whole month give the 1st of the next month.';
@@ -433,7 +450,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wwva_internal.period_check() IS
-'Trigger: rejects an empty, unbounded or overlapping wwva.period row, naming the period it overlaps; warns when an end looks inclusive (a one-day gap to a neighbour, or an end on the last day of a month).';
+'Trigger: rejects an empty or unbounded wwva.period row, or one overlapping a period of its calendar, naming that period; warns when an end looks inclusive (a one-day gap to a neighbour, or an end on the last day of a month).';
 
 CREATE TRIGGER period_check BEFORE INSERT OR UPDATE ON @extschema@.period
     FOR EACH ROW EXECUTE FUNCTION wwva_internal.period_check();

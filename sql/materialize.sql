@@ -88,6 +88,8 @@ CREATE TABLE @extschema@.materialized_statement (
     period_no   integer NOT NULL,
     starts_on   date NOT NULL,
     ends_on     date NOT NULL,
+    -- added in 0.9.0
+    calendar    text NOT NULL,
     PRIMARY KEY (me_id, period_id, line_no)
 );
 COMMENT ON TABLE @extschema@.materialized_statement IS
@@ -107,6 +109,7 @@ COMMENT ON COLUMN @extschema@.materialized_statement.line_no IS 'As in wwva.stat
 COMMENT ON COLUMN @extschema@.materialized_statement.period_no IS 'As in wwva.statement.';
 COMMENT ON COLUMN @extschema@.materialized_statement.starts_on IS 'As in wwva.statement.';
 COMMENT ON COLUMN @extschema@.materialized_statement.ends_on IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.materialized_statement.calendar IS 'As in wwva.statement.';
 
 -- The pairs one refresh works on; empty between refreshes.
 CREATE UNLOGGED TABLE wwva_internal.refresh_work (

@@ -10,7 +10,8 @@ SELECT m.me_id,
        COALESCE(u.user_makers, 0) AS user_makers,
        c.period_no,
        c.starts_on,
-       c.ends_on
+       c.ends_on,
+       c.calendar
   FROM @extschema@.me m
  CROSS JOIN @extschema@.period_calendar c
   LEFT JOIN wwva_internal.user_figures u
@@ -22,4 +23,5 @@ COMMENT ON COLUMN @extschema@.user_resources.period_id IS 'Period.';
 COMMENT ON COLUMN @extschema@.user_resources.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN @extschema@.user_resources.starts_on IS 'First day of the period.';
 COMMENT ON COLUMN @extschema@.user_resources.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+COMMENT ON COLUMN @extschema@.user_resources.calendar IS 'Calendar of the period.';
 -- The line columns' comments are written from wwva.statement_line (sql/statement.sql).

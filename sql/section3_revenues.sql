@@ -9,7 +9,8 @@ SELECT p.me_id,
        p.total_revenue,
        p.period_no,
        p.starts_on,
-       p.ends_on
+       p.ends_on,
+       p.calendar
   FROM wwva_internal.profit_figures p;
 COMMENT ON VIEW @extschema@.revenues IS
 'WWVA section 3, revenues: one row per ME per period, in the ME''s currency unit.';
@@ -18,4 +19,5 @@ COMMENT ON COLUMN @extschema@.revenues.period_id IS 'Period.';
 COMMENT ON COLUMN @extschema@.revenues.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN @extschema@.revenues.starts_on IS 'First day of the period.';
 COMMENT ON COLUMN @extschema@.revenues.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+COMMENT ON COLUMN @extschema@.revenues.calendar IS 'Calendar of the period.';
 -- The line columns' comments are written from wwva.statement_line (sql/statement.sql).

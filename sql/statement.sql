@@ -11,6 +11,7 @@ SET search_path = pg_catalog, pg_temp
 AS $define$
 DECLARE
     lines text;
+    body text;
     items text[];
     commented record;
 BEGIN
@@ -34,20 +35,13 @@ AS $$ SELECT %L::text[] $$$items$, items);
     COMMENT ON FUNCTION @extschema@.statement_items() IS
     'The item names of wwva.statement, in Table 2 order (wwva.statement_line): the valid values of wwva.target.item.';
 
-    -- The lines from per-pair sums and counts: the statement view feeds it
-    -- the aggregates over the ledgers, wwva.refresh() its stored ones.
-    EXECUTE pg_catalog.format($statement_of$
-CREATE OR REPLACE FUNCTION @extschema@.statement_of(money @extschema@.me_ledger_totals[],
-                                                    users @extschema@.me_user_resource_counts[],
-                                                    me_ids text[] DEFAULT NULL,
-                                                    period_nos integer[] DEFAULT NULL)
-RETURNS TABLE (me_id text, period_id text, line text, item text, unit text, actual numeric,
-               target numeric, variance numeric, achievement numeric, line_no integer)
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
+    -- The lines from per-pair sums and counts: the statement views feed
+    -- them the aggregates over the ledgers, wwva.refresh() its stored
+    -- ones.  One query, written twice: with the pair's period_no (or
+    -- to-date span_no) for the views, and as the public wwva.statement_of.
+    body := pg_catalog.format($body$
 SELECT f.me_id,
-       f.period_id,
+       f.period_id,/*period_no*/
        l.line,
        l.item,
        l.unit,
@@ -63,7 +57,35 @@ SELECT f.me_id,
   LEFT JOIN @extschema@.target t
          ON t.me_id = f.me_id AND t.period_id = f.period_id AND t.item = l.item
  ORDER BY f.me_id, f.period_no, l.line_no
-$$$statement_of$, lines);
+$body$, lines);
+
+    -- Called by the statement views as the analyst who reads them: like
+    -- the views of wwva_internal, anyone may execute it and no one but the
+    -- owner can name it.
+    EXECUTE pg_catalog.format($rows_of$
+CREATE OR REPLACE FUNCTION wwva_internal.statement_rows_of(money @extschema@.me_ledger_totals[],
+                                                          users @extschema@.me_user_resource_counts[],
+                                                          me_ids text[] DEFAULT NULL,
+                                                          period_nos integer[] DEFAULT NULL)
+RETURNS TABLE (me_id text, period_id text, period_no integer, line text, item text, unit text,
+               actual numeric, target numeric, variance numeric, achievement numeric,
+               line_no integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS %L$rows_of$, pg_catalog.replace(body, '/*period_no*/', E'\n       f.period_no,'));
+    COMMENT ON FUNCTION wwva_internal.statement_rows_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
+    'The rows of wwva.statement_of with their period_no (or to-date span_no): what wwva.statement, wwva.statement_to_date and wwva.refresh() read.';
+
+    EXECUTE pg_catalog.format($statement_of$
+CREATE OR REPLACE FUNCTION @extschema@.statement_of(money @extschema@.me_ledger_totals[],
+                                                    users @extschema@.me_user_resource_counts[],
+                                                    me_ids text[] DEFAULT NULL,
+                                                    period_nos integer[] DEFAULT NULL)
+RETURNS TABLE (me_id text, period_id text, line text, item text, unit text, actual numeric,
+               target numeric, variance numeric, achievement numeric, line_no integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS %L$statement_of$, pg_catalog.replace(body, '/*period_no*/', ''));
     COMMENT ON FUNCTION @extschema@.statement_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
     'The rows of wwva.statement, in its order, computed by wwva.figures_of from the given money sums and section 1 counts; only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL.';
 
@@ -83,7 +105,7 @@ $$$statement_of$, lines);
 END
 $define$;
 COMMENT ON FUNCTION wwva_internal.define_statement_lines() IS
-'Writes wwva.statement_items(), wwva.statement_of() and the statement columns'' comments from wwva.statement_line; run by the install script and by every upgrade that changes the catalogue.';
+'Writes wwva.statement_items(), wwva_internal.statement_rows_of(), wwva.statement_of() and the statement columns'' comments from wwva.statement_line; run by the install script and by every upgrade that changes the catalogue.';
 REVOKE EXECUTE ON FUNCTION wwva_internal.define_statement_lines() FROM PUBLIC;
 
 SELECT wwva_internal.define_statement_lines();
@@ -105,12 +127,13 @@ SELECT s.me_id,
        s.line_no,
        c.period_no,
        c.starts_on,
-       c.ends_on
-  FROM @extschema@.statement_of(
+       c.ends_on,
+       c.calendar
+  FROM wwva_internal.statement_rows_of(
            ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
            ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u))
        WITH ORDINALITY AS s
-  JOIN @extschema@.period_calendar c ON c.period_id = s.period_id
+  JOIN @extschema@.period_calendar c ON c.period_no = s.period_no
  ORDER BY s.ordinality;
 COMMENT ON VIEW @extschema@.statement IS
 'The WWVA statement, long format: one row per ME, period and Table 2 line, in Table 2 order, with the leading target, variance and achievement. One pass over wwva.ledger and one over wwva.user_event.';
@@ -127,3 +150,72 @@ COMMENT ON COLUMN @extschema@.statement.line_no IS 'Position of the line in Tabl
 COMMENT ON COLUMN @extschema@.statement.period_no IS 'Period position (wwva.period_calendar.period_no).';
 COMMENT ON COLUMN @extschema@.statement.starts_on IS 'First day of the period.';
 COMMENT ON COLUMN @extschema@.statement.ends_on IS 'Day after the period''s last day (periods are half-open: [starts_on, ends_on)).';
+COMMENT ON COLUMN @extschema@.statement.calendar IS 'Calendar of the period.';
+
+-- ---------------------------------------------------------------------------
+-- To date: the statement of a longer period as it stands at the end of a shorter one
+-- ---------------------------------------------------------------------------
+-- The same aggregates over the ledgers, given a calendar whose reported
+-- spans are the to-date spans (wwva_internal.to_date_calendar), and the
+-- same wwva.statement_of over the pairs (ME, span): every line computed
+-- over [Y.starts_on, P.ends_on) as for a period Y that ended on P.ends_on.
+CREATE VIEW @extschema@.statement_to_date AS
+SELECT s.me_id,
+       t.period_id,
+       t.to_date_of,
+       t.starts_on,
+       t.ends_on,
+       s.line,
+       s.item,
+       s.unit,
+       s.actual,
+       s.target,
+       s.variance,
+       s.achievement,
+       s.line_no,
+       t.calendar,
+       t.to_date_calendar
+  FROM wwva_internal.statement_rows_of(
+           ARRAY(SELECT ROW(g.me_id, g.totals[i][1]::integer, g.totals[i][2], g.totals[i][3],
+                            g.totals[i][4], g.totals[i][5], g.totals[i][6],
+                            g.totals[i][7])::@extschema@.me_ledger_totals
+                   FROM (SELECT l.me_id,
+                                @extschema@.ledger_totals_by_period(
+                                    l.me_id, l.booked_on, l.stream, l.kind, l.behavior, l.amount,
+                                    (SELECT c.calendar FROM wwva_internal.to_date_calendar c)) AS totals
+                           FROM @extschema@.ledger l
+                          GROUP BY l.me_id) g
+                  CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.totals, 1) AS i),
+           ARRAY(SELECT ROW(g.me_id, g.counts[i][1]::integer, g.counts[i][2], g.counts[i][3],
+                            g.counts[i][4], g.counts[i][5])::@extschema@.me_user_resource_counts
+                   FROM (SELECT e.me_id,
+                                @extschema@.user_resource_counts_by_period(
+                                    e.me_id, e.user_id, e.kind, e.occurred_at,
+                                    (SELECT c.calendar FROM wwva_internal.to_date_calendar c)) AS counts
+                           FROM @extschema@.user_event e
+                          GROUP BY e.me_id) g
+                  CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.counts, 1) AS i),
+           ARRAY(SELECT m.me_id FROM @extschema@.me m CROSS JOIN @extschema@.to_date_spans x
+                  ORDER BY m.me_id, x.span_no),
+           ARRAY(SELECT x.span_no FROM @extschema@.me m CROSS JOIN @extschema@.to_date_spans x
+                  ORDER BY m.me_id, x.span_no))
+       WITH ORDINALITY AS s
+  JOIN @extschema@.to_date_spans t ON t.span_no = s.period_no
+ ORDER BY s.ordinality;
+COMMENT ON VIEW @extschema@.statement_to_date IS
+'For every period P and every period Y of another calendar that holds it: the statement of Y as it stands at the end of P, every line computed over [Y.starts_on, P.ends_on) as for a period Y that ended on P.ends_on (distinct users over the span, N transactions within it, lifetime users against Y''s previous periods), against Y''s targets. One pass over each ledger.';
+COMMENT ON COLUMN @extschema@.statement_to_date.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.statement_to_date.period_id IS 'P: the period at whose end the statement stands.';
+COMMENT ON COLUMN @extschema@.statement_to_date.to_date_of IS 'Y: the period stated to date (its targets apply).';
+COMMENT ON COLUMN @extschema@.statement_to_date.starts_on IS 'First day of the span: Y''s first day.';
+COMMENT ON COLUMN @extschema@.statement_to_date.ends_on IS 'Day after the span: P''s ends_on.';
+COMMENT ON COLUMN @extschema@.statement_to_date.line IS 'Table 2 line (wwva.statement_line.line).';
+COMMENT ON COLUMN @extschema@.statement_to_date.item IS 'Line name (wwva.statement_line.item).';
+COMMENT ON COLUMN @extschema@.statement_to_date.unit IS 'users, interactions, the ME''s currency, or currency per active user.';
+COMMENT ON COLUMN @extschema@.statement_to_date.actual IS 'Exact value over the span; NULL for per-user lines at 0 active users.';
+COMMENT ON COLUMN @extschema@.statement_to_date.target IS 'Y''s leading target from wwva.target, NULL when none is set.';
+COMMENT ON COLUMN @extschema@.statement_to_date.variance IS 'actual - target.';
+COMMENT ON COLUMN @extschema@.statement_to_date.achievement IS 'actual / target, rounded half away from zero to 4 decimals; NULL when the target is missing or 0.';
+COMMENT ON COLUMN @extschema@.statement_to_date.line_no IS 'Position of the line in Table 2 order.';
+COMMENT ON COLUMN @extschema@.statement_to_date.calendar IS 'Calendar of P.';
+COMMENT ON COLUMN @extschema@.statement_to_date.to_date_calendar IS 'Calendar of Y.';

@@ -150,6 +150,12 @@ COMMENT ON COLUMN wwva_internal.user_figures.user_makers IS 'Count of customizat
 -- ---------------------------------------------------------------------------
 -- Stored user states: keep, merge, split and count them
 -- ---------------------------------------------------------------------------
+CREATE FUNCTION wwva_internal.user_state_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'wwva_user_state_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wwva_internal.user_state_final(internal) IS
+'Support function of the wwva.user_resource_state aggregate: the state by period_no, each period the union of its segments.';
+
 CREATE AGGREGATE @extschema@.user_resource_state(
     me_id text, user_id bigint, kind text, occurred_at timestamptz,
     calendar @extschema@.calendar) (
@@ -159,7 +165,7 @@ CREATE AGGREGATE @extschema@.user_resource_state(
     COMBINEFUNC = wwva_internal.user_counts_combine,
     SERIALFUNC = wwva_internal.user_counts_serialize,
     DESERIALFUNC = wwva_internal.user_counts_deserialize,
-    FINALFUNC = wwva_internal.user_counts_serialize,
+    FINALFUNC = wwva_internal.user_state_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.user_resource_state(text, bigint, text, timestamptz, @extschema@.calendar) IS

@@ -258,6 +258,21 @@ read_mes(Calendar *calendar, StringInfo buf)
 	}
 }
 
+/* The span plan at the cursor, checked against the segments; NULL for none. */
+static void
+read_plan(Calendar *calendar, StringInfo buf)
+{
+	const char *problem;
+
+	calendar->plan = span_plan_read(buf, CurrentMemoryContext, &problem);
+	if (problem != NULL)
+		malformed_calendar(problem);
+	if (calendar->plan != NULL && calendar->plan->nsegments != calendar->nperiods)
+		malformed_calendar("span plan over another grid");
+	if (calendar->plan != NULL)
+		calendar->plan = span_plan_simplified(calendar->plan);
+}
+
 /* An open-addressing index from ME id to position, at most half full. */
 static void
 index_mes(Calendar *calendar)
@@ -307,6 +322,7 @@ calendar_parse(bytea *value, MemoryContext context)
 
 	read_periods(calendar, &buf);
 	read_mes(calendar, &buf);
+	read_plan(calendar, &buf);
 	if (buf.cursor != buf.len)
 		malformed_calendar("trailing bytes");
 	index_mes(calendar);
@@ -417,10 +433,21 @@ calendar_me_argument(FunctionCallInfo fcinfo, int argno, const Calendar *calenda
 	return me;
 }
 
+/* The lowest key of a shown span holding the segment, or 0. */
+static int32
+first_period_of_segment(const SpanPlan *plan, int32 segment)
+{
+	for (int32 s = 0; s < plan->count; s++)
+		if (plan->spans[s].shown && plan->spans[s].first <= segment && segment <= plan->spans[s].last)
+			return plan->spans[s].key;
+	return 0;
+}
+
 /*
  * wwva.event_period(me_id text, occurred_at timestamptz, calendar wwva.calendar)
  *	  returns integer: the 1-based period holding the event's local date in
- *	  the ME's time zone, or NULL when none does.
+ *	  the ME's time zone (the first by period_no, when several calendars
+ *	  do), or NULL when none does.
  */
 Datum
 wwva_event_period(PG_FUNCTION_ARGS)
@@ -431,6 +458,8 @@ wwva_event_period(PG_FUNCTION_ARGS)
 	int32		period;
 
 	period = calendar_period_of_event(calendar, me, PG_GETARG_TIMESTAMPTZ(1));
+	if (period != 0 && calendar->plan != NULL)
+		period = first_period_of_segment(calendar->plan, period);
 	if (period == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32(period);

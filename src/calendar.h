@@ -9,14 +9,16 @@
 
 #include "wwva.h"
 #include "local_clock.h"
+#include "spans.h"
 
 /*
  * The value (network byte order): magic, a hash of everything after these
- * 12 bytes, the number of periods and each one's start and end, the number
- * of MEs and per ME in me_id byte order: N, K, me_id and time zone (each
- * as length and bytes).
+ * 12 bytes, the number of segments of the grid and each one's start and
+ * end, the number of MEs and per ME in me_id byte order: N, K, me_id and
+ * time zone (each as length and bytes), then the span plan over the
+ * segments (spans.h; 0 when each segment is a period, one calendar).
  */
-#define CALENDAR_MAGIC	0x57564331	/* "WVC1" */
+#define CALENDAR_MAGIC	0x57564332	/* "WVC2" */
 #define CALENDAR_HEADER (4 + 8)		/* magic, hash of what follows */
 #define CALENDAR_HASH_SEED UINT64CONST(0x5757564143414C31)
 
@@ -38,10 +40,10 @@ typedef struct Calendar
 	MemoryContext context;		/* holds everything below */
 	uint64		hash;			/* as stored in the value */
 	int			size;
-	int			nperiods;
+	int			nperiods;		/* segments of the grid: periods when plan is NULL */
 	DateADT    *starts;
 	DateADT    *ends;
-	int32	   *period_of_day;	/* period of each day from first_day, or NULL */
+	int32	   *period_of_day;	/* segment of each day from first_day, or NULL */
 	DateADT		first_day;
 	int32		ndays;
 	TimestampTz span_from;		/* the periods, widened by two days */
@@ -51,6 +53,7 @@ typedef struct Calendar
 	int		   *index;			/* hash of me_id -> position in mes, -1 empty */
 	uint32		index_mask;
 	uint64		id_seed;		/* random per parse, so no ids can be made to collide */
+	SpanPlan   *plan;			/* the periods over the segments, or NULL */
 } Calendar;
 
 extern Calendar *calendar_argument(FunctionCallInfo fcinfo, int argno, const uint64 *expected_hash,

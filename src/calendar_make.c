@@ -119,10 +119,67 @@ calendar_mes(Datum **arrays, int nmes)
 	return mes;
 }
 
-/* The value of checked periods and MEs, its hash filled in. */
+/*
+ * The span plan of the spans argument, an n x 5 integer matrix of rows
+ * {key, first segment, last segment, row of the previous period (0 for
+ * none), shown (1) or hidden (0)}, checked against the nsegments periods.
+ */
+static SpanPlan *
+calendar_plan(ArrayType *spans, int nsegments)
+{
+	Datum	   *values;
+	bool	   *nulls;
+	int			count;
+	SpanPlan   *plan;
+	const char *problem;
+
+	if (ARR_NDIM(spans) == 0)
+		return NULL;
+	if (ARR_NDIM(spans) != 2 || ARR_DIMS(spans)[1] != 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("wwva.make_calendar: spans must be a matrix of rows {key, first, last, previous, shown}"),
+				 errhint("Build calendars with wwva.current_calendar().")));
+	deconstruct_array(spans, INT4OID, sizeof(int32), true, TYPALIGN_INT, &values, &nulls, &count);
+	for (int i = 0; i < count; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("wwva.make_calendar: spans[%d][%d] is NULL", i / 5 + 1, i % 5 + 1),
+					 errhint("Build calendars with wwva.current_calendar().")));
+	count /= 5;
+	if (count == 0)
+		return NULL;
+	plan = palloc(SPAN_PLAN_SIZE(count));
+	plan->count = count;
+	plan->nsegments = nsegments;
+	for (int i = 0; i < count; i++)
+	{
+		plan->spans[i].key = DatumGetInt32(values[i * 5]);
+		plan->spans[i].first = DatumGetInt32(values[i * 5 + 1]);
+		plan->spans[i].last = DatumGetInt32(values[i * 5 + 2]);
+		plan->spans[i].previous = DatumGetInt32(values[i * 5 + 3]) - 1;
+		if (DatumGetInt32(values[i * 5 + 4]) != 0 && DatumGetInt32(values[i * 5 + 4]) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("wwva.make_calendar: spans[%d] is neither shown (1) nor hidden (0)", i + 1),
+					 errhint("Build calendars with wwva.current_calendar().")));
+		plan->spans[i].shown = DatumGetInt32(values[i * 5 + 4]) == 1;
+	}
+	problem = span_plan_problem(plan);
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wwva.make_calendar: spans: %s", problem),
+				 errhint("Keys ascend from 1, every span is a run of the %d periods given, and a previous span is another row.",
+						 nsegments)));
+	return plan;
+}
+
+/* The value of checked periods, MEs and plan, its hash filled in. */
 static bytea *
 calendar_value(const DateADT *start_dates, const DateADT *end_dates, int nstarts,
-			   const MeArgument *mes, int nmes)
+			   const MeArgument *mes, int nmes, const SpanPlan *plan)
 {
 	StringInfoData buf;
 	uint64		hash;
@@ -147,6 +204,7 @@ calendar_value(const DateADT *start_dates, const DateADT *end_dates, int nstarts
 		pq_sendint32(&buf, VARSIZE_ANY_EXHDR(mes[i].timezone));
 		pq_sendbytes(&buf, VARDATA_ANY(mes[i].timezone), VARSIZE_ANY_EXHDR(mes[i].timezone));
 	}
+	span_plan_write(&buf, plan);
 	result = pq_endtypsend(&buf);
 	hash = hash_bytes_extended((unsigned char *) VARDATA(result) + CALENDAR_HEADER,
 							   VARSIZE(result) - VARHDRSZ - CALENDAR_HEADER, CALENDAR_HASH_SEED);
@@ -158,7 +216,10 @@ calendar_value(const DateADT *start_dates, const DateADT *end_dates, int nstarts
 /*
  * wwva.make_calendar(me_ids text[], timezones text[],
  *					  min_transactions integer[], lifetime_periods integer[],
- *					  starts date[], ends date[]) returns wwva.calendar
+ *					  starts date[], ends date[] [, spans integer[]])
+ *	  returns wwva.calendar.  Without spans, each period stands alone and
+ *	  follows the one before it (one calendar); with them, starts and ends
+ *	  are the segments of the grid and spans the periods over them.
  */
 Datum
 wwva_make_calendar(PG_FUNCTION_ARGS)
@@ -170,8 +231,9 @@ wwva_make_calendar(PG_FUNCTION_ARGS)
 	DateADT    *start_dates,
 			   *end_dates;
 	MeArgument *mes;
+	SpanPlan   *plan = NULL;
 
-	for (int i = 0; i < CALENDAR_ARGUMENTS; i++)
+	for (int i = 0; i < PG_NARGS(); i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -197,5 +259,9 @@ wwva_make_calendar(PG_FUNCTION_ARGS)
 
 	calendar_periods(arrays[STARTS], arrays[ENDS], nstarts, &start_dates, &end_dates);
 	mes = calendar_mes(arrays, nmes);
-	PG_RETURN_BYTEA_P(calendar_value(start_dates, end_dates, nstarts, mes, nmes));
+	if (PG_NARGS() > CALENDAR_ARGUMENTS)
+		plan = calendar_plan(PG_GETARG_ARRAYTYPE_P(CALENDAR_ARGUMENTS), nstarts);
+	if (plan != NULL)
+		plan = span_plan_simplified(plan);
+	PG_RETURN_BYTEA_P(calendar_value(start_dates, end_dates, nstarts, mes, nmes, plan));
 }

@@ -204,6 +204,7 @@ wwva_me_ledger_totals_transition(PG_FUNCTION_ARGS)
 	{
 		state = ledger_state_new(aggcontext, calendar->nmes);
 		state->calendar_hash = calendar->hash;
+		state->plan = span_plan_copy(calendar->plan, aggcontext);
 	}
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -265,8 +266,9 @@ wwva_ledger_totals_combine(PG_FUNCTION_ARGS)
 
 /*
  * Flat form: magic, number of MEs, then per ME: me_id (length, bytes),
- * number of periods with postings, and per such period its number and the
- * six sums as NUL-terminated numeric text.
+ * number of periods (segments) with postings, and per such period its
+ * number and the six sums as NUL-terminated numeric text; then the span
+ * plan, if there is one (me_state_write_plan).
  */
 Datum
 wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
@@ -277,7 +279,7 @@ wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
 	(void) wwva_aggregate_context(fcinfo, "wwva_internal.ledger_totals_serialize");
 	state = (MeState *) PG_GETARG_POINTER(0);
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, LEDGER_STATE_MAGIC);
+	me_state_write_magic(&buf, state, LEDGER_STATE_MAGIC);
 	pq_sendint32(&buf, me_state_count_mes(state));
 	for (int i = 0; i < state->nmes; i++)
 	{
@@ -297,6 +299,7 @@ wwva_ledger_totals_serialize(PG_FUNCTION_ARGS)
 				pq_sendstring(&buf, numeric_to_text(exact_sum_value(&sums_at(me, k)->sums[s])));
 		}
 	}
+	me_state_write_plan(&buf, state);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -353,7 +356,7 @@ wwva_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 			me_state_corrupt(&reader, "MEs out of order");
 		read_ledger_periods(&reader, me, present, aggcontext);
 	}
-	me_state_read_end(&reader);
+	me_state_read_end(&reader, state, aggcontext);
 	PG_RETURN_POINTER(state);
 }
 
@@ -387,6 +390,51 @@ wwva_ledger_totals_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
+/*
+ * The segments' sums gathered into the plan's shown spans, ME by ME: what
+ * the per-ME finals report.  Once per state (a state shared by two finals
+ * is folded by the first).
+ */
+static void
+fold_ledger_spans(MeState *state, MemoryContext context)
+{
+	if (state == NULL || state->plan == NULL || state->folded)
+		return;
+	for (int i = 0; i < state->nmes; i++)
+	{
+		StateMe    *me = &state->mes[i];
+		PeriodMap	spans;
+
+		if (me->me_id == NULL)
+			continue;
+		period_map_init(&spans, context);
+		for (int32 s = 0; s < state->plan->count; s++)
+		{
+			const Span *span = &state->plan->spans[s];
+			LedgerSums *total = NULL;
+
+			if (!span->shown)
+				continue;
+			for (int32 segment = span->first; segment <= span->last; segment++)
+			{
+				LedgerSums *sums = period_map_get(&me->periods, segment);
+
+				CHECK_FOR_INTERRUPTS();
+				if (sums == NULL)
+					continue;
+				if (total == NULL)
+					total = new_sums(context);
+				for (int k = 0; k < LEDGER_SUMS; k++)
+					exact_sum_merge(&total->sums[k], &sums->sums[k], context);
+			}
+			if (total != NULL)
+				period_map_append(&spans, span->key, total);
+		}
+		me->periods = spans;
+	}
+	state->folded = true;
+}
+
 /* The six sums of the period at position k: every period present has postings. */
 static bool
 period_sums_values(StateMe *me, int32 k, Datum *values, void *arg pg_attribute_unused())
@@ -404,10 +452,11 @@ wwva_me_ledger_totals_final(PG_FUNCTION_ARGS)
 {
 	MeState    *state;
 	CompositeArrayBuilder builder;
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva_internal.me_ledger_totals_final");
 
-	(void) wwva_aggregate_context(fcinfo, "wwva_internal.me_ledger_totals_final");
 	state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
 	composite_array_begin(&builder, fcinfo, 2 + LEDGER_SUMS, "wwva_internal.me_ledger_totals_final");
+	fold_ledger_spans(state, aggcontext);
 	PG_RETURN_ARRAYTYPE_P(me_state_rows(state, &builder, true, period_sums_values, NULL));
 }
 
@@ -419,9 +468,10 @@ Datum
 wwva_ledger_totals_by_period_final(PG_FUNCTION_ARGS)
 {
 	MeState    *state;
+	MemoryContext aggcontext = wwva_aggregate_context(fcinfo, "wwva.ledger_totals_by_period");
 
-	(void) wwva_aggregate_context(fcinfo, "wwva.ledger_totals_by_period");
 	state = PG_ARGISNULL(0) ? NULL : (MeState *) PG_GETARG_POINTER(0);
+	fold_ledger_spans(state, aggcontext);
 	PG_RETURN_ARRAYTYPE_P(by_period_matrix(me_state_only_me(state, "wwva.ledger_totals_by_period"),
 										   LEDGER_SUMS, NUMERICOID, period_sums_values, NULL));
 }

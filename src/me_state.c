@@ -24,6 +24,8 @@ me_state_init(MeState *state, int nmes, MemoryContext context)
 	state->mes = MemoryContextAllocZero(context, sizeof(StateMe) * Max(nmes, 1));
 	state->calendar_hash = 0;
 	state->last_me = 0;
+	state->plan = NULL;
+	state->folded = false;
 }
 
 /* The ME gets its id (and a map of no periods yet): it has rows. */
@@ -89,6 +91,15 @@ me_state_combine(MeState *state, MeState *other, MemoryContext context,
 		}
 		n++;
 	}
+	if (!span_plans_equal(state->plan, other->plan))
+	{
+		if (state->plan != NULL && other->plan != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("wwva: cannot combine aggregate states of different calendars"),
+					 errhint("Pass the same (SELECT wwva.current_calendar()) for every row.")));
+		state->plan = span_plan_copy(state->plan ? state->plan : other->plan, context);
+	}
 	pfree(state->mes);
 	state->mes = merged;
 	state->nmes = n;
@@ -122,11 +133,15 @@ me_state_read_begin(MeStateReader *reader, bytea *flat, int32 magic, int min_me_
 {
 	int32		nmes;
 
+	int32		found;
+
 	state_reader_init(&reader->buf, flat);
 	reader->malformed = malformed;
 	reader->hint = hint;
-	if (me_state_read_int32(reader, "bad header") != magic)
+	found = me_state_read_int32(reader, "bad header");
+	if (found != magic && found != magic + 1)
 		me_state_corrupt(reader, "bad header");
+	reader->with_plan = found == magic + 1;
 	nmes = me_state_read_int32(reader, "bad ME count");
 	if (nmes < 0 || nmes > (reader->buf.len - reader->buf.cursor) / min_me_bytes)
 		me_state_corrupt(reader, "bad ME count");
@@ -175,8 +190,31 @@ me_state_read_period_no(MeStateReader *reader)
 }
 
 void
-me_state_read_end(MeStateReader *reader)
+me_state_write_magic(StringInfo buf, const MeState *state, int32 magic)
 {
+	pq_sendint32(buf, state->plan != NULL && !state->folded ? magic + 1 : magic);
+}
+
+/* A folded state's periods are spans: it is written as a state of no plan. */
+void
+me_state_write_plan(StringInfo buf, const MeState *state)
+{
+	if (state->plan != NULL && !state->folded)
+		span_plan_write(buf, state->plan);
+}
+
+/* The plan, if the state has one, and the end of the bytes. */
+void
+me_state_read_end(MeStateReader *reader, MeState *state, MemoryContext context)
+{
+	if (reader->with_plan)
+	{
+		const char *problem;
+
+		state->plan = span_plan_read(&reader->buf, context, &problem);
+		if (state->plan == NULL)
+			me_state_corrupt(reader, problem ? problem : "empty span plan");
+	}
 	if (reader->buf.cursor != reader->buf.len)
 		me_state_corrupt(reader, "trailing bytes");
 }

@@ -11,6 +11,7 @@
 
 #include "wwva.h"
 #include "period_map.h"
+#include "spans.h"
 
 /* Period numbers in a state run from 1 to this; a number outside is an error. */
 #define MAX_PERIOD_NO	1000000
@@ -30,6 +31,8 @@ typedef struct MeState
 	StateMe    *mes;			/* sorted by me_id */
 	uint64		calendar_hash;	/* of the calendar the rows came with */
 	int			last_me;		/* where the previous row went */
+	SpanPlan   *plan;			/* the calendar's spans over the segments, or NULL (spans.h) */
+	bool		folded;			/* periods are the plan's spans now, no longer segments */
 } MeState;
 
 extern void me_state_init(MeState *state, int nmes, MemoryContext context);
@@ -57,8 +60,17 @@ typedef struct MeStateReader
 	StringInfoData buf;
 	const char *malformed;		/* the message's start, naming the state */
 	const char *hint;
+	bool		with_plan;		/* a span plan follows the MEs */
 } MeStateReader;
 
+/*
+ * A state with a span plan is written with magic + 1 and the plan after
+ * its MEs; one without, as before plans existed (so stored states stay
+ * readable).  The writer calls me_state_write_magic first and
+ * me_state_write_plan last.
+ */
+extern void me_state_write_magic(StringInfo buf, const MeState *state, int32 magic);
+extern void me_state_write_plan(StringInfo buf, const MeState *state);
 extern int32 me_state_read_begin(MeStateReader *reader, bytea *flat, int32 magic,
 								 int min_me_bytes, const char *malformed, const char *hint);
 extern void me_state_corrupt(const MeStateReader *reader, const char *what);
@@ -66,7 +78,7 @@ extern int32 me_state_read_int32(MeStateReader *reader, const char *what);
 extern const char *me_state_read_me_id(MeStateReader *reader, int *len);
 extern int32 me_state_read_period_count(MeStateReader *reader);
 extern int32 me_state_read_period_no(MeStateReader *reader);
-extern void me_state_read_end(MeStateReader *reader);
+extern void me_state_read_end(MeStateReader *reader, MeState *state, MemoryContext context);
 
 /* The values of the period at position k of a sorted ME; false leaves it out. */
 typedef bool (*PeriodValues) (StateMe *me, int32 k, Datum *values, void *arg);

@@ -257,7 +257,8 @@ static const char *const store_rebuilt =
 "        excluded.ecosystem_variable_cost)::text";
 
 /*
- * Lifetime users of a period look back K-1 periods: a pair whose users
+ * Lifetime users of a period look back K-1 periods of its calendar (the
+ * numbers before it that are in the same calendar): a pair whose users
  * changed is recounted with the K-1 periods after it.
  */
 static const char *const spread_recounts =
@@ -265,8 +266,10 @@ static const char *const spread_recounts =
 "SELECT DISTINCT r.me_id, c.period_no, true "
 "  FROM wwva_internal.refresh_work r "
 "  JOIN wwva.me m ON m.me_id = r.me_id "
+"  JOIN wwva.period_calendar rc ON rc.period_no = r.period_no "
 "  JOIN wwva.period_calendar c "
 "    ON c.period_no BETWEEN r.period_no AND r.period_no + m.lifetime_periods - 1 "
+"   AND c.calendar = rc.calendar "
 " WHERE r.rebuild OR r.users_changed "
 "ON CONFLICT (me_id, period_no) DO UPDATE SET recount = true";
 
@@ -300,12 +303,14 @@ static const char *const store_counts =
 "       computed_at = now() "
 "  FROM wwva_internal.refresh_work w "
 "  JOIN wwva.me m ON m.me_id = w.me_id "
+"  JOIN wwva.period_calendar wc ON wc.period_no = w.period_no "
 "  LEFT JOIN LATERAL ( "
 "        SELECT x.* "
 "          FROM unnest(wwva.user_resource_state_counts( "
 "                 (SELECT wwva.user_resource_state(s.users) "
 "                    FROM wwva_internal.materialized_figures s "
-"                   WHERE s.me_id = w.me_id "
+"                    JOIN wwva.period_calendar sc ON sc.period_no = s.period_no "
+"                   WHERE s.me_id = w.me_id AND sc.calendar = wc.calendar "
 "                     AND s.period_no BETWEEN w.period_no - m.lifetime_periods + 1 "
 "                                         AND w.period_no))) x "
 "         WHERE x.period_no = w.period_no) k ON true "
@@ -324,8 +329,9 @@ static const char *const store_counts =
  */
 static const char *const write_lines =
 "WITH fresh AS ( "
-"  SELECT s.*, c.period_no, c.starts_on, c.ends_on "
-"    FROM wwva.statement_of( "
+"  SELECT s.me_id, s.period_id, s.line, s.item, s.unit, s.actual, s.target, s.variance, "
+"         s.achievement, s.line_no, c.period_no, c.starts_on, c.ends_on, c.calendar "
+"    FROM wwva_internal.statement_rows_of( "
 "         ARRAY(SELECT ROW(f.me_id, f.period_no, f.hardware_revenue, f.hardware_cost, "
 "                          f.hardware_variable_cost, f.ecosystem_revenue, f.ecosystem_cost, "
 "                          f.ecosystem_variable_cost)::wwva.me_ledger_totals "
@@ -339,7 +345,7 @@ static const char *const write_lines =
 "                ORDER BY w.me_id, w.period_no), "
 "         ARRAY(SELECT w.period_no FROM wwva_internal.refresh_work w WHERE w.me_id = ANY ($1) "
 "                ORDER BY w.me_id, w.period_no)) s "
-"    JOIN wwva.period_calendar c ON c.period_id = s.period_id), "
+"    JOIN wwva.period_calendar c ON c.period_no = s.period_no), "
 "dropped AS ( "
 "  DELETE FROM wwva.materialized_statement s "
 "   USING wwva_internal.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
@@ -350,17 +356,18 @@ static const char *const write_lines =
 "  UPDATE wwva.materialized_statement s "
 "     SET line = n.line, item = n.item, unit = n.unit, actual = n.actual, target = n.target, "
 "         variance = n.variance, achievement = n.achievement, period_no = n.period_no, "
-"         starts_on = n.starts_on, ends_on = n.ends_on, computed_at = now() "
+"         starts_on = n.starts_on, ends_on = n.ends_on, calendar = n.calendar, "
+"         computed_at = now() "
 "    FROM fresh n "
 "   WHERE s.me_id = ANY ($1) AND s.me_id = n.me_id AND s.period_id = n.period_id "
 "     AND s.line_no = n.line_no "
 "     AND (s.line, s.item, s.unit, s.actual, s.target, s.variance, s.achievement, "
-"          s.period_no, s.starts_on, s.ends_on)::text "
+"          s.period_no, s.starts_on, s.ends_on, s.calendar)::text "
 "         IS DISTINCT FROM (n.line, n.item, n.unit, n.actual, n.target, n.variance, n.achievement, "
-"                           n.period_no, n.starts_on, n.ends_on)::text) "
+"                           n.period_no, n.starts_on, n.ends_on, n.calendar)::text) "
 "INSERT INTO wwva.materialized_statement "
 "       (me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no, "
-"        period_no, starts_on, ends_on, computed_at) "
+"        period_no, starts_on, ends_on, calendar, computed_at) "
 "SELECT n.*, now() "
 "  FROM fresh n "
 " WHERE NOT EXISTS (SELECT FROM wwva.materialized_statement s "

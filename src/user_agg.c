@@ -32,6 +32,7 @@ PG_FUNCTION_INFO_V1(wwva_user_counts_combine);
 PG_FUNCTION_INFO_V1(wwva_user_counts_serialize);
 PG_FUNCTION_INFO_V1(wwva_user_counts_deserialize);
 PG_FUNCTION_INFO_V1(wwva_user_counts_final);
+PG_FUNCTION_INFO_V1(wwva_user_state_final);
 
 /* One event in a period; false for an unknown kind. */
 static bool
@@ -125,6 +126,7 @@ wwva_me_user_counts_transition(PG_FUNCTION_ARGS)
 	{
 		state = user_state_new(aggcontext, calendar->nmes);
 		state->base.calendar_hash = calendar->hash;
+		state->base.plan = span_plan_copy(calendar->plan, aggcontext);
 	}
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -180,6 +182,22 @@ wwva_user_counts_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(user_state_write((UserState *) PG_GETARG_POINTER(0)));
 }
 
+/*
+ * Final of wwva.user_resource_state(me_id, ..., calendar): the state with
+ * its segments gathered into the calendar's periods, as a state of no plan
+ * whose period numbers are period_nos: what wwva.refresh() stores per pair.
+ */
+Datum
+wwva_user_state_final(PG_FUNCTION_ARGS)
+{
+	UserState  *state;
+
+	(void) wwva_aggregate_context(fcinfo, "wwva_internal.user_state_final");
+	state = (UserState *) PG_GETARG_POINTER(0);
+	user_state_fold(state, false);
+	PG_RETURN_BYTEA_P(user_state_write(state));
+}
+
 Datum
 wwva_user_counts_deserialize(PG_FUNCTION_ARGS)
 {
@@ -227,6 +245,11 @@ wwva_user_counts_by_period_final(PG_FUNCTION_ARGS)
 	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
 	only = me_state_only_me(state ? &state->base : NULL, "wwva.user_resource_counts_by_period");
 	if (only != NULL)
+	{
 		user_state_finish(state);
-	PG_RETURN_ARRAYTYPE_P(by_period_matrix(only, USER_COUNTS, INT8OID, period_count_values, NULL));
+		user_state_fold(state, true);
+		only = me_state_only_me(&state->base, "wwva.user_resource_counts_by_period");
+	}
+	PG_RETURN_ARRAYTYPE_P(by_period_matrix(only, USER_COUNTS, INT8OID, period_count_values,
+										   state ? state->base.plan : NULL));
 }

@@ -145,7 +145,8 @@ user_state_combine(UserState *state, UserState *other, MemoryContext context)
  * Flat form (network byte order): magic, number of MEs, then per ME:
  * me_id (length, bytes), N, K, number of periods present, and per period:
  * period_no, customizations, number of users, and per user in ascending
- * key order: key (8 bytes), transactions (4), flags (1).
+ * key order: key (8 bytes), transactions (4), flags (1); then the span
+ * plan, if there is one (me_state_write_plan).
  */
 #define SERIALIZED_USER_SIZE 13
 
@@ -189,7 +190,7 @@ user_state_write(UserState *state)
 
 	user_state_finish(state);
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, USER_STATE_MAGIC);
+	me_state_write_magic(&buf, &state->base, USER_STATE_MAGIC);
 	pq_sendint32(&buf, me_state_count_mes(&state->base));
 	for (int i = 0; i < state->base.nmes; i++)
 	{
@@ -208,6 +209,7 @@ user_state_write(UserState *state)
 			if (period_present(period_at(me, k)))
 				write_period(&buf, me->periods.entries[k].period_no, period_at(me, k));
 	}
+	me_state_write_plan(&buf, &state->base);
 	return pq_endtypsend(&buf);
 }
 
@@ -308,6 +310,6 @@ user_state_read(bytea *flat, MemoryContext context)
 		period_map_reserve(&me->periods, present);
 		read_periods(&reader, me, present, context);
 	}
-	me_state_read_end(&reader);
+	me_state_read_end(&reader, &state->base, context);
 	return state;
 }

@@ -73,6 +73,7 @@ wwva_user_state_pairs(PG_FUNCTION_ARGS)
 
 	/* a state read back is sorted and has nothing buffered */
 	state = user_state_read(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext);
+	user_state_fold(state, false);
 	for (int i = 0; i < state->base.nmes; i++)
 	{
 		StateMe    *me = &state->base.mes[i];

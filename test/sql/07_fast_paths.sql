@@ -256,7 +256,7 @@ SELECT wwva.make_calendar('{a}', '{UTC}', '{1}', '{2}', NULL, '{}');
 SELECT wwva.make_calendar('{{a}}', '{UTC}', '{1}', '{2}', '{}', '{}');
 -- a value not built by make_calendar: random bytes, a changed byte, a cut
 SELECT wwva.event_period('a', now(), '\x00'::wwva.calendar);
-SELECT wwva.event_period('a', now(), '\x5756433100000000000000000000000000000000'::wwva.calendar);
+SELECT wwva.event_period('a', now(), '\x5756433200000000000000000000000000000000'::wwva.calendar);
 SELECT wwva.event_period('a', now(),
        overlay(wwva.make_calendar('{a}', '{UTC}', '{1}', '{2}', '{}', '{}') placing '\x7a' from 30)::wwva.calendar);
 SELECT wwva.event_period('a', now(),

@@ -29,13 +29,13 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The columns of a view after the given number of key columns, in order,
--- but the period's position and dates, which every per-period view ends with.
+-- but the period's position, dates and calendar, which every per-period view ends with.
 CREATE FUNCTION pg_temp.line_columns(view regclass, keys integer) RETURNS text[]
 LANGUAGE sql STABLE AS $$
     SELECT array_agg(a.attname::text ORDER BY a.attnum)
       FROM pg_attribute a
      WHERE a.attrelid = view AND a.attnum > keys AND NOT a.attisdropped
-       AND a.attname NOT IN ('period_no', 'starts_on', 'ends_on')
+       AND a.attname NOT IN ('period_no', 'starts_on', 'ends_on', 'calendar')
 $$;
 
 SELECT is((SELECT count(*) FROM wwva.statement_line)::integer,

@@ -152,7 +152,7 @@ routines "$new" > "$work/new_routines.txt"
 comments "$new" > "$work/new_comments.txt"
 psql_q -At -d "$new" -c "SELECT * FROM wwva.statement" > "$work/fresh.txt"
 
-for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0; do
+for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0 0.8.0; do
     "$PG_BIN/dropdb" --if-exists "$old"
     "$PG_BIN/createdb" "$old"
     psql_q -d "$old" -c "CREATE EXTENSION wwva VERSION '$from'"
@@ -251,18 +251,11 @@ SELECT count(*) FROM pg_init_privs i, aclexplode(i.initprivs) a
     psql_q -At -d "$old" -c "$kept" > "$work/after_kept.txt"
     diff -u "$work/before_kept.txt" "$work/after_kept.txt" || { echo "FAIL: the upgrade from $from changed the statement" >&2; exit 1; }
     diff -u "$work/fresh.txt" "$work/after.txt" || { echo "FAIL: upgraded ($from) and fresh statements differ" >&2; exit 1; }
-    # since 0.8.0 the building blocks of wwva.figures are in wwva_internal:
-    # an analyst granted every table of schema wwva keeps the deprecated old
-    # names, and wwva.grant_reader() is all an analyst needs to read
-    # wwva.figures (under the policy)
-    case "$from" in
-    0.4.0 | 0.5.0 | 0.6.0)
-        old_names=$(psql_q -At -d "$old" -c "SET ROLE $analyst" -c "SELECT count(*) FROM wwva.money_figures" -c "SELECT count(*) FROM wwva.profit_figures" -c "SELECT count(*) FROM wwva.user_figures")
-        [ -n "$old_names" ] || { echo "FAIL: after the upgrade from $from the analyst lost the deprecated names" >&2; exit 1; }
-        grep -q "^GRANT SELECT ON TABLE wwva.money_figures TO $analyst;" "$work/dump.sql" ||
-            { echo "FAIL: after the upgrade from $from, pg_dump leaves out the grant on the deprecated wwva.money_figures" >&2; exit 1; }
-        ;;
-    esac
+    # since 0.8.0 the building blocks of wwva.figures are in wwva_internal;
+    # their deprecated old names are gone in 0.9.0, and wwva.grant_reader()
+    # is all an analyst needs to read wwva.figures (under the policy)
+    old_names=$(psql_q -At -d "$old" -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'wwva'::regnamespace AND relname IN ('money_figures', 'user_figures', 'profit_figures')")
+    [ "$old_names" = 0 ] || { echo "FAIL: after the upgrade from $from the deprecated names are still there" >&2; exit 1; }
     psql_q -d "$old" -c "SELECT wwva.grant_reader('$analyst')" > /dev/null
     figures_seen=$(psql_q -At -d "$old" -c "SET ROLE $analyst" -c "SELECT string_agg(DISTINCT me_id, ',') FROM wwva.figures WHERE total_revenue <> 0")
     [ "$figures_seen" = a ] || { echo "FAIL: after the upgrade from $from the analyst reads MEs '$figures_seen' in wwva.figures, not 'a'" >&2; exit 1; }
@@ -293,3 +286,22 @@ if psql_q -d "$bare" -c "INSERT INTO wwva.me (me_id, currency) VALUES ('eu', 'eu
 fi
 "$PG_BIN/dropdb" "$bare"
 echo "ok: an ME of 0.7.0 that keeps its books in 'dollars' keeps it, as a unit of its own, with a warning; 'euros' is refused afterwards"
+
+# 0.9.0 removes the names 0.8.0 deprecated.  A view of the user's own that
+# still reads one stops the upgrade with a message naming it, and nothing
+# changes; once it reads wwva.figures, the upgrade goes through.
+"$PG_BIN/createdb" "$bare"
+psql_q -d "$bare" -c "CREATE EXTENSION wwva VERSION '0.8.0'" \
+    -c "CREATE VIEW public.my_money AS SELECT me_id, hardware_revenue FROM wwva.money_figures"
+refusal=$(psql_q -d "$bare" -c "ALTER EXTENSION wwva UPDATE" 2>&1) &&
+    { echo "FAIL: the upgrade dropped wwva.money_figures under a view of the user's own" >&2; exit 1; }
+echo "$refusal" | grep -q 'ERROR:  wwva 0.9.0 removes the deprecated view wwva.money_figures, which public.my_money still reads' ||
+    { echo "FAIL: the refused upgrade did not name the user's view: $refusal" >&2; exit 1; }
+echo "$refusal" | grep -q 'HINT:  Make the view read wwva.figures' ||
+    { echo "FAIL: the refused upgrade gave no hint: $refusal" >&2; exit 1; }
+version=$(psql_q -At -d "$bare" -c "SELECT extversion FROM pg_extension WHERE extname = 'wwva'")
+[ "$version" = 0.8.0 ] || { echo "FAIL: the refused upgrade left version $version" >&2; exit 1; }
+psql_q -d "$bare" -c "CREATE OR REPLACE VIEW public.my_money AS SELECT me_id, hardware_revenue FROM wwva.figures" \
+    -c "ALTER EXTENSION wwva UPDATE"
+"$PG_BIN/dropdb" "$bare"
+echo "ok: the upgrade to 0.9.0 names a view of the user's own that reads a removed name, changes nothing, and goes through once the view reads wwva.figures"
