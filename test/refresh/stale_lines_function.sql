@@ -3,18 +3,18 @@
 CREATE OR REPLACE FUNCTION pg_temp.stale_lines() RETURNS bigint LANGUAGE sql AS $$
     SELECT count(*) FROM (
         (SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no,
-                period_no, starts_on, ends_on
+                period_no, starts_on, ends_on, calendar
            FROM wwva.statement
          EXCEPT
          SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no,
-                period_no, starts_on, ends_on
+                period_no, starts_on, ends_on, calendar
            FROM wwva.materialized_statement)
         UNION ALL
         (SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no,
-                period_no, starts_on, ends_on
+                period_no, starts_on, ends_on, calendar
            FROM wwva.materialized_statement
          EXCEPT
          SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no,
-                period_no, starts_on, ends_on
+                period_no, starts_on, ends_on, calendar
            FROM wwva.statement)) d
 $$;
