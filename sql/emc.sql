@@ -470,13 +470,14 @@ SELECT c.emc_id,
        pc.calendar
   FROM @extschema@.emc_contract c
   JOIN @extschema@.period_calendar pc ON pc.period_id = c.period_id
- CROSS JOIN LATERAL (
-        SELECT COALESCE(c.value_added,
-                        (SELECT COALESCE(sum(p.total_profit), 0)
-                           FROM @extschema@.emc_member m
-                           JOIN wwva_internal.profit_figures p
-                             ON p.me_id = m.member_id AND p.period_id = c.period_id
-                          WHERE m.emc_id = c.emc_id AND m.kind = 'me')) AS value_added) v;
+  -- the member MEs' profits, in one pass over the ledger for every contract
+  LEFT JOIN (SELECT m.emc_id, p.period_id, sum(p.total_profit) AS total_profit
+               FROM @extschema@.emc_member m
+               JOIN wwva_internal.profit_figures p ON p.me_id = m.member_id
+              WHERE m.kind = 'me'
+              GROUP BY m.emc_id, p.period_id) mp
+         ON mp.emc_id = c.emc_id AND mp.period_id = c.period_id
+ CROSS JOIN LATERAL (SELECT COALESCE(c.value_added, mp.total_profit, 0) AS value_added) v;
 COMMENT ON VIEW @extschema@.emc_pools IS
 'Per EMC contract and period: the value added (contract override, else the sum of member MEs'' total profit), the gate and the resulting share pool.';
 COMMENT ON COLUMN @extschema@.emc_pools.emc_id IS 'EMC.';

@@ -65,6 +65,32 @@ $$;
 COMMENT ON FUNCTION @extschema@.rule_share(@extschema@.sharing_rule, numeric, numeric, numeric) IS
 'A party''s payout (lines 2d-2f) under its wwva.sharing_rule row for the given profits; 0 when the party has no rule (a NULL row).';
 
+-- The same from the rule's columns, rounded to the currency's minor unit:
+-- what the statement pays.  Columns rather than a row, so that it can run
+-- wherever the rules are (a Citus worker's rule table has a row type of
+-- its own), and inlinable, so the views that call it stay relational.
+CREATE FUNCTION @extschema@.sharing_payout(base text, rate numeric, floor numeric, cap numeric,
+                                           hardware_profit numeric, ecosystem_profit numeric,
+                                           total_profit_target numeric, minor_unit integer)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE
+         WHEN base IS NULL THEN CASE WHEN minor_unit IS NULL THEN 0 ELSE pg_catalog.round(0, minor_unit) END
+         WHEN minor_unit IS NULL
+           THEN @extschema@.sharing_amount(@extschema@.sharing_base(base, hardware_profit, ecosystem_profit,
+                                                                    total_profit_target),
+                                           rate, floor, cap)
+         ELSE pg_catalog.round(@extschema@.sharing_amount(@extschema@.sharing_base(base, hardware_profit,
+                                                                                   ecosystem_profit,
+                                                                                   total_profit_target),
+                                                          rate, floor, cap),
+                               minor_unit)
+       END
+$$;
+COMMENT ON FUNCTION @extschema@.sharing_payout(text, numeric, numeric, numeric, numeric, numeric, numeric, integer) IS
+'A party''s payout (lines 2d-2f) under the rule with this base, rate, floor and cap for the given profits, rounded half away from zero to minor_unit decimals (exact when it is NULL); 0 when base is NULL (no rule).';
+
 -- ---------------------------------------------------------------------------
 -- A sharing rule is checked before it is stored
 -- ---------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 -- ===========================================================================
 -- The WWVA statement: every line of Table 2, long format, with targets
 -- ===========================================================================
--- wwva.statement_items() and wwva.statement_of() are written from the
--- catalogue wwva.statement_line (sql/statement_lines.sql), and so are the
--- column comments of the wide views and the section views.  A release that
+-- wwva.statement_items(), wwva.statement_of() and the view wwva.statement
+-- are written from the catalogue wwva.statement_line
+-- (sql/statement_lines.sql), and so are the column comments of the wide
+-- views and the section views.  A release that
 -- changes the catalogue calls wwva_internal.define_statement_lines() again.
 CREATE FUNCTION wwva_internal.define_statement_lines() RETURNS void
 LANGUAGE plpgsql
@@ -12,6 +13,8 @@ AS $define$
 DECLARE
     lines text;
     body text;
+    of_arrays text;
+    view_options text;
     items text[];
     commented record;
 BEGIN
@@ -35,13 +38,15 @@ AS $$ SELECT %L::text[] $$$items$, items);
     COMMENT ON FUNCTION @extschema@.statement_items() IS
     'The item names of wwva.statement, in Table 2 order (wwva.statement_line): the valid values of wwva.target.item.';
 
-    -- The lines from per-pair sums and counts: the statement views feed
-    -- them the aggregates over the ledgers, wwva.refresh() its stored
-    -- ones.  One query, written twice: with the pair's period_no (or
-    -- to-date span_no) for the views, and as the public wwva.statement_of.
+    -- The lines of pairs' figures: one query, the long form of a source of
+    -- figures, written four times.  wwva.statement reads wwva.figures, and
+    -- wwva.statement_to_date wwva_internal.to_date_figures, as views the
+    -- planner can push a filter on me_id through; wwva.statement_of and
+    -- the period_no-carrying form wwva.refresh() uses read wwva.figures_of
+    -- over given sums and counts.
     body := pg_catalog.format($body$
 SELECT f.me_id,
-       f.period_id,/*period_no*/
+       f.period_id,/*lead*/
        l.line,
        l.item,
        l.unit,
@@ -49,8 +54,8 @@ SELECT f.me_id,
        t.value AS target,
        l.actual - t.value AS variance,
        CASE WHEN t.value <> 0 THEN pg_catalog.round(l.actual / t.value, 4) END AS achievement,
-       l.line_no
-  FROM @extschema@.figures_of(money, users, me_ids, period_nos) f
+       l.line_no/*tail*/
+  FROM /*source*/ f
  CROSS JOIN LATERAL (VALUES
         %s
       ) AS l(line_no, line, item, unit, actual)
@@ -58,10 +63,11 @@ SELECT f.me_id,
          ON t.me_id = f.me_id AND t.period_id = f.period_id AND t.item = l.item
  ORDER BY f.me_id, f.period_no, l.line_no
 $body$, lines);
+    of_arrays := pg_catalog.replace(body, '/*source*/', '@extschema@.figures_of(money, users, me_ids, period_nos)');
+    -- views run as their reader (PostgreSQL 15 and later)
+    view_options := CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
+                         THEN ' WITH (security_invoker = true)' ELSE '' END;
 
-    -- Called by the statement views as the analyst who reads them: like
-    -- the views of wwva_internal, anyone may execute it and no one but the
-    -- owner can name it.
     EXECUTE pg_catalog.format($rows_of$
 CREATE OR REPLACE FUNCTION wwva_internal.statement_rows_of(money @extschema@.me_ledger_totals[],
                                                           users @extschema@.me_user_resource_counts[],
@@ -72,9 +78,11 @@ RETURNS TABLE (me_id text, period_id text, period_no integer, line text, item te
                line_no integer)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS %L$rows_of$, pg_catalog.replace(body, '/*period_no*/', E'\n       f.period_no,'));
+AS %L$rows_of$,
+        pg_catalog.replace(pg_catalog.replace(of_arrays, '/*lead*/', E'\n       f.period_no,'), '/*tail*/', ''));
     COMMENT ON FUNCTION wwva_internal.statement_rows_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
-    'The rows of wwva.statement_of with their period_no (or to-date span_no): what wwva.statement, wwva.statement_to_date and wwva.refresh() read.';
+    'The rows of wwva.statement_of with their period_no: what wwva.refresh() writes.';
+    REVOKE EXECUTE ON FUNCTION wwva_internal.statement_rows_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) FROM PUBLIC;
 
     EXECUTE pg_catalog.format($statement_of$
 CREATE OR REPLACE FUNCTION @extschema@.statement_of(money @extschema@.me_ledger_totals[],
@@ -85,9 +93,26 @@ RETURNS TABLE (me_id text, period_id text, line text, item text, unit text, actu
                target numeric, variance numeric, achievement numeric, line_no integer)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS %L$statement_of$, pg_catalog.replace(body, '/*period_no*/', ''));
+AS %L$statement_of$,
+        pg_catalog.replace(pg_catalog.replace(of_arrays, '/*lead*/', ''), '/*tail*/', ''));
     COMMENT ON FUNCTION @extschema@.statement_of(@extschema@.me_ledger_totals[], @extschema@.me_user_resource_counts[], text[], integer[]) IS
     'The rows of wwva.statement, in its order, computed by wwva.figures_of from the given money sums and section 1 counts; only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL.';
+
+    EXECUTE 'CREATE OR REPLACE VIEW @extschema@.statement' OPERATOR(pg_catalog.||) view_options
+            OPERATOR(pg_catalog.||) ' AS'
+            OPERATOR(pg_catalog.||) pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
+                '/*source*/', '@extschema@.figures'), '/*lead*/', ''),
+                '/*tail*/', E',\n       f.period_no,\n       f.starts_on,\n       f.ends_on,\n       f.calendar');
+
+    EXECUTE 'CREATE OR REPLACE VIEW wwva_internal.to_date_lines' OPERATOR(pg_catalog.||) view_options
+            OPERATOR(pg_catalog.||) ' AS'
+            OPERATOR(pg_catalog.||) pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
+                '/*source*/', 'wwva_internal.to_date_figures'), '/*lead*/', ''),
+                '/*tail*/', E',\n       f.period_no AS span_no');
+    COMMENT ON VIEW wwva_internal.to_date_lines IS
+    'The lines of every ME x to-date span, long, as in wwva.statement; period_id is the period the span states (whose targets apply).';
+    -- read through wwva.statement_to_date by anyone, as themselves
+    GRANT SELECT ON wwva_internal.to_date_lines TO PUBLIC;
 
     -- the columns named for a line, in the wide views and the section views
     FOR commented IN
@@ -105,7 +130,7 @@ AS %L$statement_of$, pg_catalog.replace(body, '/*period_no*/', ''));
 END
 $define$;
 COMMENT ON FUNCTION wwva_internal.define_statement_lines() IS
-'Writes wwva.statement_items(), wwva_internal.statement_rows_of(), wwva.statement_of() and the statement columns'' comments from wwva.statement_line; run by the install script and by every upgrade that changes the catalogue.';
+'Writes wwva.statement_items(), wwva.statement_of(), wwva_internal.statement_rows_of(), the views wwva.statement and wwva_internal.to_date_lines and the statement columns'' comments from wwva.statement_line; run by the install script and by every upgrade that changes the catalogue.';
 REVOKE EXECUTE ON FUNCTION wwva_internal.define_statement_lines() FROM PUBLIC;
 
 SELECT wwva_internal.define_statement_lines();
@@ -114,27 +139,6 @@ SELECT wwva_internal.define_statement_lines();
 ALTER TABLE @extschema@.target ADD CONSTRAINT target_item_known
     CHECK (item = ANY (@extschema@.statement_items()));
 
-CREATE VIEW @extschema@.statement AS
-SELECT s.me_id,
-       s.period_id,
-       s.line,
-       s.item,
-       s.unit,
-       s.actual,
-       s.target,
-       s.variance,
-       s.achievement,
-       s.line_no,
-       c.period_no,
-       c.starts_on,
-       c.ends_on,
-       c.calendar
-  FROM wwva_internal.statement_rows_of(
-           ARRAY(SELECT ROW(f.*)::@extschema@.me_ledger_totals FROM wwva_internal.money_figures f),
-           ARRAY(SELECT ROW(u.*)::@extschema@.me_user_resource_counts FROM wwva_internal.user_figures u))
-       WITH ORDINALITY AS s
-  JOIN @extschema@.period_calendar c ON c.period_no = s.period_no
- ORDER BY s.ordinality;
 COMMENT ON VIEW @extschema@.statement IS
 'The WWVA statement, long format: one row per ME, period and Table 2 line, in Table 2 order, with the leading target, variance and achievement. One pass over wwva.ledger and one over wwva.user_event.';
 COMMENT ON COLUMN @extschema@.statement.me_id IS 'ME.';
@@ -155,10 +159,10 @@ COMMENT ON COLUMN @extschema@.statement.calendar IS 'Calendar of the period.';
 -- ---------------------------------------------------------------------------
 -- To date: the statement of a longer period as it stands at the end of a shorter one
 -- ---------------------------------------------------------------------------
--- The same aggregates over the ledgers, given a calendar whose reported
--- spans are the to-date spans (wwva_internal.to_date_calendar), and the
--- same wwva.statement_of over the pairs (ME, span): every line computed
--- over [Y.starts_on, P.ends_on) as for a period Y that ended on P.ends_on.
+-- The lines of wwva_internal.to_date_figures (sql/figures.sql): the
+-- aggregates over the ledgers with a calendar whose reported spans are the
+-- to-date spans, and every line computed over [Y.starts_on, P.ends_on) as
+-- for a period Y that ended on P.ends_on.
 CREATE VIEW @extschema@.statement_to_date AS
 SELECT s.me_id,
        t.period_id,
@@ -175,33 +179,9 @@ SELECT s.me_id,
        s.line_no,
        t.calendar,
        t.to_date_calendar
-  FROM wwva_internal.statement_rows_of(
-           ARRAY(SELECT ROW(g.me_id, g.totals[i][1]::integer, g.totals[i][2], g.totals[i][3],
-                            g.totals[i][4], g.totals[i][5], g.totals[i][6],
-                            g.totals[i][7])::@extschema@.me_ledger_totals
-                   FROM (SELECT l.me_id,
-                                @extschema@.ledger_totals_by_period(
-                                    l.me_id, l.booked_on, l.stream, l.kind, l.behavior, l.amount,
-                                    (SELECT c.calendar FROM wwva_internal.to_date_calendar c)) AS totals
-                           FROM @extschema@.ledger l
-                          GROUP BY l.me_id) g
-                  CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.totals, 1) AS i),
-           ARRAY(SELECT ROW(g.me_id, g.counts[i][1]::integer, g.counts[i][2], g.counts[i][3],
-                            g.counts[i][4], g.counts[i][5])::@extschema@.me_user_resource_counts
-                   FROM (SELECT e.me_id,
-                                @extschema@.user_resource_counts_by_period(
-                                    e.me_id, e.user_id, e.kind, e.occurred_at,
-                                    (SELECT c.calendar FROM wwva_internal.to_date_calendar c)) AS counts
-                           FROM @extschema@.user_event e
-                          GROUP BY e.me_id) g
-                  CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.counts, 1) AS i),
-           ARRAY(SELECT m.me_id FROM @extschema@.me m CROSS JOIN @extschema@.to_date_spans x
-                  ORDER BY m.me_id, x.span_no),
-           ARRAY(SELECT x.span_no FROM @extschema@.me m CROSS JOIN @extschema@.to_date_spans x
-                  ORDER BY m.me_id, x.span_no))
-       WITH ORDINALITY AS s
-  JOIN @extschema@.to_date_spans t ON t.span_no = s.period_no
- ORDER BY s.ordinality;
+  FROM wwva_internal.to_date_lines s
+  JOIN @extschema@.to_date_spans t ON t.span_no = s.span_no
+ ORDER BY s.me_id, s.span_no, s.line_no;
 COMMENT ON VIEW @extschema@.statement_to_date IS
 'For every period P and every period Y of another calendar that holds it: the statement of Y as it stands at the end of P, every line computed over [Y.starts_on, P.ends_on) as for a period Y that ended on P.ends_on (distinct users over the span, N transactions within it, lifetime users against Y''s previous periods), against Y''s targets. One pass over each ledger.';
 COMMENT ON COLUMN @extschema@.statement_to_date.me_id IS 'ME.';
