@@ -165,49 +165,38 @@ COMMENT ON FUNCTION @extschema@.figures_of(@extschema@.me_ledger_totals[], @exts
 'Every statement figure (the columns of wwva.figures) for each ME x period, from its money sums and section 1 counts (pairs missing from the arrays count as 0); only the pairs (me_ids[i], period_nos[i]) when me_ids is not NULL, where a period_no may also be the span_no of a to-date span (its period_id is then the period whose targets apply).';
 
 -- ---------------------------------------------------------------------------
--- What each pair's figures need besides its sums and counts
+-- What each ME's figures need besides its sums and counts
 -- ---------------------------------------------------------------------------
--- Every ME x every period (span_no = period_no) and every to-date span,
--- with the currency's minor unit, the sharing rules as columns and the
--- total_profit target of the period the span is held against.
-CREATE VIEW wwva_internal.pair_frame AS
+-- The ME with its currency's minor unit and its sharing rules as columns.
+CREATE VIEW wwva_internal.me_frame AS
 SELECT m.me_id,
-       s.span_no,
-       s.target_period_id,
-       s.to_date,
        m.currency,
        cu.minor_unit,
        ru.base AS users_base, ru.rate AS users_rate, ru.floor AS users_floor, ru.cap AS users_cap,
        ri.base AS investors_base, ri.rate AS investors_rate, ri.floor AS investors_floor,
        ri.cap AS investors_cap,
-       rt.base AS team_base, rt.rate AS team_rate, rt.floor AS team_floor, rt.cap AS team_cap,
-       tp.value AS total_profit_target
+       rt.base AS team_base, rt.rate AS team_rate, rt.floor AS team_floor, rt.cap AS team_cap
   FROM @extschema@.me m
- CROSS JOIN (SELECT pc.period_no AS span_no, pc.period_id AS target_period_id, false AS to_date
-               FROM @extschema@.period_calendar pc
-             UNION ALL
-             SELECT ts.span_no, ts.to_date_of, true
-               FROM @extschema@.to_date_spans ts) s
   LEFT JOIN @extschema@.currency cu ON cu.code = m.currency
   LEFT JOIN @extschema@.sharing_rule ru ON ru.me_id = m.me_id AND ru.party = 'users'
   LEFT JOIN @extschema@.sharing_rule ri ON ri.me_id = m.me_id AND ri.party = 'investors'
-  LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = m.me_id AND rt.party = 'team'
-  LEFT JOIN @extschema@.target tp
-         ON tp.me_id = m.me_id AND tp.period_id = s.target_period_id AND tp.item = 'total_profit';
-COMMENT ON VIEW wwva_internal.pair_frame IS
-'Every ME x period (span_no = period_no) and x to-date span (to_date): the inputs of wwva.pair_figures() but the sums and counts.';
+  LEFT JOIN @extschema@.sharing_rule rt ON rt.me_id = m.me_id AND rt.party = 'team';
+COMMENT ON VIEW wwva_internal.me_frame IS
+'Every ME with its currency''s minor unit and its three sharing rules as columns: the inputs of wwva.pair_figures() that are the ME''s own.';
 
 -- ---------------------------------------------------------------------------
 -- Every ME x every period, with sections 2 and 3 and the money of section 4
 -- ---------------------------------------------------------------------------
 -- Relational, so that a filter on me_id reaches the ledgers' scan: the
--- sums join the frame on (me_id, period_no), and the planner carries the
--- ME to the grouped pass over wwva.ledger.  No user counts: the sections
--- that read this view do not pass over wwva.user_event.
+-- ME's sums (one row per ME) join it on me_id, and the planner carries the
+-- ME to the grouped pass over wwva.ledger.  The periods come after, per
+-- ME (LATERAL), each taking its row out of the ME's matrix once, so the
+-- pass over the ledger runs once whatever the plan.  No user counts: the
+-- sections that read this view do not pass over wwva.user_event.
 CREATE VIEW wwva_internal.profit_figures AS
 SELECT p.me_id,
-       c.period_id,
-       c.period_no,
+       s.period_id,
+       s.period_no,
        p.currency,
        (x.f).hardware_revenue,
        (x.f).ecosystem_revenue,
@@ -224,22 +213,25 @@ SELECT p.me_id,
        (x.f).investors_share,
        (x.f).team_share,
        (x.f).total_sharing,
-       c.starts_on,
-       c.ends_on,
-       c.calendar
-  FROM wwva_internal.pair_frame p
-  JOIN @extschema@.period_calendar c ON c.period_no = p.span_no
-  LEFT JOIN wwva_internal.money_figures f ON f.me_id = p.me_id AND f.period_no = p.span_no
+       s.starts_on,
+       s.ends_on,
+       s.calendar
+  FROM wwva_internal.me_frame p
+  LEFT JOIN wwva_internal.me_money g ON g.me_id = p.me_id
+ CROSS JOIN LATERAL (
+        SELECT c.period_id, c.period_no, c.starts_on, c.ends_on, c.calendar,
+               wwva_internal.matrix_row(g.totals, c.period_no) AS money
+          FROM @extschema@.period_calendar c OFFSET 0) s
+  LEFT JOIN @extschema@.target tp
+         ON tp.me_id = p.me_id AND tp.period_id = s.period_id AND tp.item = 'total_profit'
  CROSS JOIN LATERAL (
         SELECT @extschema@.pair_figures(
-                   f.hardware_revenue, f.hardware_cost, f.hardware_variable_cost,
-                   f.ecosystem_revenue, f.ecosystem_cost, f.ecosystem_variable_cost,
+                   s.money[2], s.money[3], s.money[4], s.money[5], s.money[6], s.money[7],
                    NULL, NULL, NULL, NULL, p.minor_unit,
                    p.users_base, p.users_rate, p.users_floor, p.users_cap,
                    p.investors_base, p.investors_rate, p.investors_floor, p.investors_cap,
                    p.team_base, p.team_rate, p.team_floor, p.team_cap,
-                   p.total_profit_target) AS f) x
- WHERE NOT p.to_date;
+                   tp.value) AS f) x;
 COMMENT ON VIEW wwva_internal.profit_figures IS
 'Every ME x period: revenues, costs, profits and sharing payouts (sections 2, 3 and the money lines of 4), from one pass over wwva.ledger.';
 COMMENT ON COLUMN wwva_internal.profit_figures.me_id IS 'ME.';
@@ -255,27 +247,31 @@ COMMENT ON COLUMN wwva_internal.profit_figures.calendar IS 'Calendar of the peri
 -- ---------------------------------------------------------------------------
 CREATE VIEW @extschema@.figures AS
 SELECT p.me_id,
-       c.period_id,
-       c.period_no,
+       s.period_id,
+       s.period_no,
        p.currency,
        (x.f).*,
-       c.starts_on,
-       c.ends_on,
-       c.calendar
-  FROM wwva_internal.pair_frame p
-  JOIN @extschema@.period_calendar c ON c.period_no = p.span_no
-  LEFT JOIN wwva_internal.money_figures f ON f.me_id = p.me_id AND f.period_no = p.span_no
-  LEFT JOIN wwva_internal.user_figures u ON u.me_id = p.me_id AND u.period_no = p.span_no
+       s.starts_on,
+       s.ends_on,
+       s.calendar
+  FROM wwva_internal.me_frame p
+  LEFT JOIN wwva_internal.me_money g ON g.me_id = p.me_id
+  LEFT JOIN wwva_internal.me_users u ON u.me_id = p.me_id
+ CROSS JOIN LATERAL (
+        SELECT c.period_id, c.period_no, c.starts_on, c.ends_on, c.calendar,
+               wwva_internal.matrix_row(g.totals, c.period_no) AS money,
+               wwva_internal.matrix_row(u.counts, c.period_no) AS counts
+          FROM @extschema@.period_calendar c OFFSET 0) s
+  LEFT JOIN @extschema@.target tp
+         ON tp.me_id = p.me_id AND tp.period_id = s.period_id AND tp.item = 'total_profit'
  CROSS JOIN LATERAL (
         SELECT @extschema@.pair_figures(
-                   f.hardware_revenue, f.hardware_cost, f.hardware_variable_cost,
-                   f.ecosystem_revenue, f.ecosystem_cost, f.ecosystem_variable_cost,
-                   u.interactive_users, u.active_users, u.lifetime_users, u.user_makers, p.minor_unit,
+                   s.money[2], s.money[3], s.money[4], s.money[5], s.money[6], s.money[7],
+                   s.counts[2], s.counts[3], s.counts[4], s.counts[5], p.minor_unit,
                    p.users_base, p.users_rate, p.users_floor, p.users_cap,
                    p.investors_base, p.investors_rate, p.investors_floor, p.investors_cap,
                    p.team_base, p.team_rate, p.team_floor, p.team_cap,
-                   p.total_profit_target) AS f) x
- WHERE NOT p.to_date;
+                   tp.value) AS f) x;
 COMMENT ON VIEW @extschema@.figures IS
 'Every statement line as a column, one row per ME x period: one pass over wwva.ledger and one over wwva.user_event, restricted to the MEs a filter on me_id names. The section views and wwva.statement read it.';
 COMMENT ON COLUMN @extschema@.figures.me_id IS 'ME.';
@@ -291,63 +287,52 @@ COMMENT ON COLUMN @extschema@.figures.calendar IS 'Calendar of the period.';
 -- ---------------------------------------------------------------------------
 -- Every ME x every to-date span
 -- ---------------------------------------------------------------------------
--- The passes of wwva_internal.money_figures and user_figures with the
--- to-date calendar (sql/calendar.sql): their period_no is the span_no.
-CREATE VIEW wwva_internal.to_date_money_figures AS
-SELECT g.me_id,
-       g.totals[i][1]::integer AS period_no,
-       g.totals[i][2] AS hardware_revenue,
-       g.totals[i][3] AS hardware_cost,
-       g.totals[i][4] AS hardware_variable_cost,
-       g.totals[i][5] AS ecosystem_revenue,
-       g.totals[i][6] AS ecosystem_cost,
-       g.totals[i][7] AS ecosystem_variable_cost
-  FROM (SELECT l.me_id,
-               @extschema@.ledger_totals_by_period(l.me_id, l.booked_on, l.stream, l.kind,
-                                                   l.behavior, l.amount,
-                                                   (SELECT c.calendar FROM wwva_internal.to_date_calendar c)) AS totals
-          FROM @extschema@.ledger l
-         GROUP BY l.me_id) g
- CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.totals, 1) AS i;
-COMMENT ON VIEW wwva_internal.to_date_money_figures IS
-'Money sums per ME and to-date span (period_no = wwva.to_date_spans.span_no), from one pass over wwva.ledger grouped by ME.';
+-- The passes of wwva_internal.me_money and me_users with the to-date
+-- calendar (sql/calendar.sql): their period numbers are span numbers.
+CREATE VIEW wwva_internal.to_date_me_money AS
+SELECT l.me_id,
+       @extschema@.ledger_totals_by_period(l.me_id, l.booked_on, l.stream, l.kind,
+                                           l.behavior, l.amount,
+                                           (SELECT c.calendar FROM wwva_internal.to_date_calendar c)) AS totals
+  FROM @extschema@.ledger l
+ GROUP BY l.me_id;
+COMMENT ON VIEW wwva_internal.to_date_me_money IS
+'Per ME with postings, the money sums of its to-date spans (by span_no) as a matrix, from one pass over wwva.ledger grouped by ME.';
 
-CREATE VIEW wwva_internal.to_date_user_figures AS
-SELECT g.me_id,
-       g.counts[i][1]::integer AS period_no,
-       g.counts[i][2] AS interactive_users,
-       g.counts[i][3] AS active_users,
-       g.counts[i][4] AS lifetime_users,
-       g.counts[i][5] AS user_makers
-  FROM (SELECT e.me_id,
-               @extschema@.user_resource_counts_by_period(e.me_id, e.user_id, e.kind, e.occurred_at,
-                                                          (SELECT c.calendar FROM wwva_internal.to_date_calendar c)) AS counts
-          FROM @extschema@.user_event e
-         GROUP BY e.me_id) g
- CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.counts, 1) AS i;
-COMMENT ON VIEW wwva_internal.to_date_user_figures IS
-'Section 1 counts per ME and to-date span (period_no = wwva.to_date_spans.span_no), from one pass over wwva.user_event grouped by ME.';
+CREATE VIEW wwva_internal.to_date_me_users AS
+SELECT e.me_id,
+       @extschema@.user_resource_counts_by_period(e.me_id, e.user_id, e.kind, e.occurred_at,
+                                                  (SELECT c.calendar FROM wwva_internal.to_date_calendar c)) AS counts
+  FROM @extschema@.user_event e
+ GROUP BY e.me_id;
+COMMENT ON VIEW wwva_internal.to_date_me_users IS
+'Per ME with events, the section 1 counts of its to-date spans (by span_no) as a matrix, from one pass over wwva.user_event grouped by ME.';
 
 -- As wwva.figures, over the to-date spans: period_id is the period the
 -- span is held against (Y), period_no its span_no.
 CREATE VIEW wwva_internal.to_date_figures AS
 SELECT p.me_id,
-       p.target_period_id AS period_id,
-       p.span_no AS period_no,
+       s.period_id,
+       s.period_no,
        p.currency,
        (x.f).*
-  FROM wwva_internal.pair_frame p
-  LEFT JOIN wwva_internal.to_date_money_figures f ON f.me_id = p.me_id AND f.period_no = p.span_no
-  LEFT JOIN wwva_internal.to_date_user_figures u ON u.me_id = p.me_id AND u.period_no = p.span_no
+  FROM wwva_internal.me_frame p
+  LEFT JOIN wwva_internal.to_date_me_money g ON g.me_id = p.me_id
+  LEFT JOIN wwva_internal.to_date_me_users u ON u.me_id = p.me_id
+ CROSS JOIN LATERAL (
+        SELECT t.to_date_of AS period_id, t.span_no AS period_no,
+               wwva_internal.matrix_row(g.totals, t.span_no) AS money,
+               wwva_internal.matrix_row(u.counts, t.span_no) AS counts
+          FROM @extschema@.to_date_spans t OFFSET 0) s
+  LEFT JOIN @extschema@.target tp
+         ON tp.me_id = p.me_id AND tp.period_id = s.period_id AND tp.item = 'total_profit'
  CROSS JOIN LATERAL (
         SELECT @extschema@.pair_figures(
-                   f.hardware_revenue, f.hardware_cost, f.hardware_variable_cost,
-                   f.ecosystem_revenue, f.ecosystem_cost, f.ecosystem_variable_cost,
-                   u.interactive_users, u.active_users, u.lifetime_users, u.user_makers, p.minor_unit,
+                   s.money[2], s.money[3], s.money[4], s.money[5], s.money[6], s.money[7],
+                   s.counts[2], s.counts[3], s.counts[4], s.counts[5], p.minor_unit,
                    p.users_base, p.users_rate, p.users_floor, p.users_cap,
                    p.investors_base, p.investors_rate, p.investors_floor, p.investors_cap,
                    p.team_base, p.team_rate, p.team_floor, p.team_cap,
-                   p.total_profit_target) AS f) x
- WHERE p.to_date;
+                   tp.value) AS f) x;
 COMMENT ON VIEW wwva_internal.to_date_figures IS
 'Every ME x to-date span: the columns of wwva.figures, period_id being the longer period the span states (whose targets apply) and period_no the span_no.';

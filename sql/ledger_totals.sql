@@ -140,7 +140,29 @@ COMMENT ON AGGREGATE @extschema@.ledger_totals_by_period(text, date, text, text,
 -- ---------------------------------------------------------------------------
 -- Grouped by me_id, the ME of the partition key: with
 -- enable_partitionwise_aggregate each partition is aggregated on its own,
--- a foreign one on its shard (see the scale-out section above).
+-- a foreign one on its shard (see the scale-out section above).  One row
+-- per ME, its periods in a matrix: the views join a pair to its ME's row
+-- and take the pair's period out with wwva_internal.matrix_row, so the
+-- planner sees one row per ME where there is one, and a filter on me_id
+-- reaches the ledger through the join.  The views call it as their
+-- reader, so anyone may execute it (no one but the owner can name it).
+CREATE FUNCTION wwva_internal.matrix_row(matrix anyarray, period_no integer)
+RETURNS anyarray
+AS 'MODULE_PATHNAME', 'wwva_matrix_row'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wwva_internal.matrix_row(anyarray, integer) IS
+'The row {period_no, values...} of a "by period" matrix (wwva.ledger_totals_by_period, wwva.user_resource_counts_by_period) for period_no, or NULL when it has none.';
+
+CREATE VIEW wwva_internal.me_money AS
+SELECT l.me_id,
+       @extschema@.ledger_totals_by_period(l.me_id, l.booked_on, l.stream, l.kind,
+                                           l.behavior, l.amount,
+                                           (SELECT @extschema@.current_calendar())) AS totals
+  FROM @extschema@.ledger l
+ GROUP BY l.me_id;
+COMMENT ON VIEW wwva_internal.me_money IS
+'Per ME with postings, the money sums of its periods as a wwva.ledger_totals_by_period matrix, from one pass over wwva.ledger grouped by ME.';
+
 CREATE VIEW wwva_internal.money_figures AS
 SELECT g.me_id,
        g.totals[i][1]::integer AS period_no,
@@ -150,12 +172,7 @@ SELECT g.me_id,
        g.totals[i][5] AS ecosystem_revenue,
        g.totals[i][6] AS ecosystem_cost,
        g.totals[i][7] AS ecosystem_variable_cost
-  FROM (SELECT l.me_id,
-               @extschema@.ledger_totals_by_period(l.me_id, l.booked_on, l.stream, l.kind,
-                                                   l.behavior, l.amount,
-                                                   (SELECT @extschema@.current_calendar())) AS totals
-          FROM @extschema@.ledger l
-         GROUP BY l.me_id) g
+  FROM wwva_internal.me_money g
  CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.totals, 1) AS i;
 COMMENT ON VIEW wwva_internal.money_figures IS
 'Money sums per ME and period from one pass over wwva.ledger, grouped by ME (wwva.ledger_totals_by_period); only pairs with postings.';

@@ -4,18 +4,18 @@
 CREATE VIEW @extschema@.user_resources AS
 SELECT m.me_id,
        c.period_id,
-       COALESCE(u.interactive_users, 0) AS interactive_users,
-       COALESCE(u.active_users, 0) AS active_users,
-       COALESCE(u.lifetime_users, 0) AS lifetime_users,
-       COALESCE(u.user_makers, 0) AS user_makers,
+       COALESCE(k.counts[2], 0) AS interactive_users,
+       COALESCE(k.counts[3], 0) AS active_users,
+       COALESCE(k.counts[4], 0) AS lifetime_users,
+       COALESCE(k.counts[5], 0) AS user_makers,
        c.period_no,
        c.starts_on,
        c.ends_on,
        c.calendar
   FROM @extschema@.me m
  CROSS JOIN @extschema@.period_calendar c
-  LEFT JOIN wwva_internal.user_figures u
-         ON u.me_id = m.me_id AND u.period_no = c.period_no;
+  LEFT JOIN wwva_internal.me_users u ON u.me_id = m.me_id
+ CROSS JOIN LATERAL (SELECT wwva_internal.matrix_row(u.counts, c.period_no) AS counts OFFSET 0) k;
 COMMENT ON VIEW @extschema@.user_resources IS
 'WWVA section 1, user resources: one row per ME per period, from one pass over wwva.user_event.';
 COMMENT ON COLUMN @extschema@.user_resources.me_id IS 'ME.';

@@ -126,6 +126,15 @@ COMMENT ON AGGREGATE @extschema@.user_resource_counts_by_period(text, bigint, te
 -- ---------------------------------------------------------------------------
 -- One pass over wwva.user_event
 -- ---------------------------------------------------------------------------
+CREATE VIEW wwva_internal.me_users AS
+SELECT e.me_id,
+       @extschema@.user_resource_counts_by_period(e.me_id, e.user_id, e.kind, e.occurred_at,
+                                                  (SELECT @extschema@.current_calendar())) AS counts
+  FROM @extschema@.user_event e
+ GROUP BY e.me_id;
+COMMENT ON VIEW wwva_internal.me_users IS
+'Per ME with events, the section 1 counts of its periods as a wwva.user_resource_counts_by_period matrix, from one pass over wwva.user_event grouped by ME (as wwva_internal.me_money).';
+
 CREATE VIEW wwva_internal.user_figures AS
 SELECT g.me_id,
        g.counts[i][1]::integer AS period_no,
@@ -133,11 +142,7 @@ SELECT g.me_id,
        g.counts[i][3] AS active_users,
        g.counts[i][4] AS lifetime_users,
        g.counts[i][5] AS user_makers
-  FROM (SELECT e.me_id,
-               @extschema@.user_resource_counts_by_period(e.me_id, e.user_id, e.kind, e.occurred_at,
-                                                          (SELECT @extschema@.current_calendar())) AS counts
-          FROM @extschema@.user_event e
-         GROUP BY e.me_id) g
+  FROM wwva_internal.me_users g
  CROSS JOIN LATERAL pg_catalog.generate_subscripts(g.counts, 1) AS i;
 COMMENT ON VIEW wwva_internal.user_figures IS
 'Section 1 counts per ME and period from one pass over wwva.user_event, grouped by ME (wwva.user_resource_counts_by_period); only pairs with events.';

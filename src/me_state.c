@@ -16,6 +16,9 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(wwva_matrix_row);
 
 void
 me_state_init(MeState *state, int nmes, MemoryContext context)
@@ -306,4 +309,61 @@ by_period_matrix(StateMe *me, int nvalues, Oid element_type, PeriodValues period
 		nrows++;
 	}
 	return matrix_array(elements, nrows, 1 + nvalues, element_type);
+}
+
+/*
+ * wwva_internal.matrix_row(matrix anyarray, period_no integer) returns
+ * anyarray: the row of a "by period" matrix (numeric or bigint, as
+ * by_period_matrix builds it) whose first element is period_no, or NULL.
+ * The views join a pair to its ME's matrix and take the pair's row out
+ * with it, so that the grouped pass over a ledger is one row per ME.
+ */
+Datum
+wwva_matrix_row(PG_FUNCTION_ARGS)
+{
+	ArrayType  *matrix = PG_GETARG_ARRAYTYPE_P(0);
+	int32		period_no = PG_GETARG_INT32(1);
+	Oid			element_type = ARR_ELEMTYPE(matrix);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elements;
+	bool	   *nulls;
+	int			count,
+				ncols;
+	Datum		key;
+
+	if (ARR_NDIM(matrix) == 0)
+		PG_RETURN_NULL();
+	if (ARR_NDIM(matrix) != 2 || (element_type != NUMERICOID && element_type != INT8OID))
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("wwva_internal.matrix_row: not a matrix of a \"by period\" aggregate"),
+				 errhint("Pass the result of wwva.ledger_totals_by_period or wwva.user_resource_counts_by_period.")));
+	ncols = ARR_DIMS(matrix)[1];
+	get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
+	deconstruct_array(matrix, element_type, typlen, typbyval, typalign, &elements, &nulls, &count);
+	key = element_type == NUMERICOID ?
+		DirectFunctionCall1(int4_numeric, Int32GetDatum(period_no)) : Int64GetDatum(period_no);
+	for (int row = 0; ncols > 0 && row < count / ncols; row++)
+	{
+		Datum		first = elements[row * ncols];
+		bool		match;
+
+		if (nulls[row * ncols])
+			continue;
+		match = element_type == NUMERICOID ?
+			DatumGetInt32(DirectFunctionCall2(numeric_cmp, first, key)) == 0 :
+			DatumGetInt64(first) == DatumGetInt64(key);
+		if (match)
+		{
+			int			dims[1] = {ncols};
+			int			lbs[1] = {1};
+
+			PG_RETURN_ARRAYTYPE_P(construct_md_array(elements + row * ncols, nulls + row * ncols, 1,
+													 dims, lbs, element_type, typlen, typbyval,
+													 typalign));
+		}
+	}
+	PG_RETURN_NULL();
 }

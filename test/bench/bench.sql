@@ -70,10 +70,9 @@ UNION ALL SELECT 'wwva.revenues', pg_temp.best_ms('SELECT count(s::text) FROM ww
 UNION ALL SELECT 'wwva.costs', pg_temp.best_ms('SELECT count(s::text) FROM wwva.costs s', :runs)
 UNION ALL SELECT 'wwva.marginal_income', pg_temp.best_ms('SELECT count(s::text) FROM wwva.marginal_income s', :runs);
 
--- Issue 16's figures that exist today: the peer by month, and slices
--- beside reading the rows they cover (one ME of its rows through its
--- index, one month of its rows).  A year-to-date statement waits for
--- wwva.statement_to_date.
+-- Issue 16's figures: the peer by month, and slices beside reading the
+-- rows they cover (one ME of its rows through its index, one month of its
+-- rows).  The year to date follows at the end, with a calendar added.
 SELECT min(me_id) AS one_me FROM wwva.me \gset
 SELECT period_id AS one_period, starts_on AS one_from, ends_on AS one_to FROM wwva.period_calendar WHERE period_no = 6 \gset
 INSERT INTO timing
@@ -107,3 +106,16 @@ SELECT round((SELECT ms FROM timing WHERE what = 'wwva.statement')
              / (SELECT ms FROM timing WHERE what = 'rows: one ME''s rows'), 2) AS "one ME / its rows (goal <= 2)",
        round((SELECT ms FROM timing WHERE what = 'slice: wwva.statement of one period')
              / (SELECT ms FROM timing WHERE what = 'rows: one period''s rows'), 2) AS "one period / its rows (goal <= 2)";
+
+-- The year to date of one ME at the end of June, beside reading that ME's
+-- rows of January to June.  The year is a calendar of its own, added here
+-- after everything else is timed, since it adds a period to every view.
+INSERT INTO wwva.period (period_id, starts_on, ends_on, calendar) VALUES ('2024', '2024-01-01', '2025-01-01', 'year');
+ANALYZE wwva.period;
+INSERT INTO timing
+SELECT 'slice: year to date of one ME at one month', pg_temp.best_ms(format('SELECT count(s::text) FROM wwva.statement_to_date s WHERE me_id = %L AND period_id = %L AND to_date_of = %L', :'one_me', :'one_period', '2024'), :runs)
+UNION ALL SELECT 'rows: that ME''s rows of the span', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = %1$L AND occurred_at >= %2$L::date - 1 AND occurred_at < %3$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = %1$L AND booked_on >= %2$L AND booked_on < %3$L)', :'one_me', '2024-01-01', :'one_to'), :runs);
+SELECT what, ms FROM timing WHERE what LIKE '%year to date%' OR what LIKE '%of the span%';
+SELECT round((SELECT ms FROM timing WHERE what = 'slice: year to date of one ME at one month')
+             / (SELECT ms FROM timing WHERE what = 'rows: that ME''s rows of the span'), 2) AS "year to date of one ME / its rows of the span (goal <= 2)";
+DELETE FROM wwva.period WHERE period_id = '2024';
