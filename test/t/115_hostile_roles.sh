@@ -522,6 +522,8 @@ wwva.grant_loader(regrole)	SELECT wwva.grant_loader('analyst_a');
 wwva.revoke_reader(regrole)	SELECT wwva.revoke_reader('analyst_a');
 wwva.revoke_loader(regrole)	SELECT wwva.revoke_loader('loader_a');
 wwva.refresh(integer)	SELECT wwva.refresh();
+wwva_internal.matrix_row(anyarray,integer)	SELECT wwva_internal.matrix_row(ARRAY[[1, 2], [3, 4]]::numeric[], 3);
+wwva_internal.matrix_row(anyarray,integer)	SELECT me_id, period_id, total_revenue, active_users FROM wwva.figures WHERE me_id = '@ME@';
 wwva.refresh(integer)	SELECT wwva.refresh(1);
 CALLS
 
