@@ -135,7 +135,6 @@ me_state_read_begin(MeStateReader *reader, bytea *flat, int32 magic, int min_me_
 					const char *malformed, const char *hint)
 {
 	int32		nmes;
-
 	int32		found;
 
 	state_reader_init(&reader->buf, flat);

@@ -245,11 +245,7 @@ wwva_user_counts_by_period_final(PG_FUNCTION_ARGS)
 	state = PG_ARGISNULL(0) ? NULL : (UserState *) PG_GETARG_POINTER(0);
 	only = me_state_only_me(state ? &state->base : NULL, "wwva.user_resource_counts_by_period");
 	if (only != NULL)
-	{
-		user_state_finish(state);
 		user_state_fold(state, true);
-		only = me_state_only_me(&state->base, "wwva.user_resource_counts_by_period");
-	}
 	PG_RETURN_ARRAYTYPE_P(by_period_matrix(only, USER_COUNTS, INT8OID, period_count_values,
 										   state ? state->base.plan : NULL));
 }

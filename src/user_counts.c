@@ -154,10 +154,7 @@ counts_array(UserState *state, FunctionCallInfo fcinfo, bool with_me_id,
 	CompositeArrayBuilder builder;
 
 	if (state != NULL)
-	{
-		user_state_finish(state);
 		user_state_fold(state, true);
-	}
 	composite_array_begin(&builder, fcinfo, with_me_id ? 6 : 5, function_name);
 	return me_state_rows(state ? &state->base : NULL, &builder, with_me_id,
 						 period_count_values, state ? state->base.plan : NULL);

@@ -99,9 +99,9 @@ span_users(StateMe *me, const Span *span, PeriodUsers *base, int32 base_last,
 }
 
 /*
- * Replaces the segments of every ME of a finished state by the spans of
- * its plan (the hidden ones too with keep_hidden, for lifetime users to
- * look back on).  Once per state.
+ * Finishes the sets of a state, and replaces the segments of every ME by
+ * the spans of its plan (the hidden ones too with keep_hidden, for
+ * lifetime users to look back on).  The spans once per state.
  */
 void
 user_state_fold(UserState *state, bool keep_hidden)
@@ -109,9 +109,9 @@ user_state_fold(UserState *state, bool keep_hidden)
 	const SpanPlan *plan = state->base.plan;
 	MemoryContext context = state->sets.context;
 
+	user_state_finish(state);
 	if (plan == NULL || state->base.folded)
 		return;
-	user_state_finish(state);
 	for (int i = 0; i < state->base.nmes; i++)
 	{
 		StateMe    *me = &state->base.mes[i];

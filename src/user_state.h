@@ -44,7 +44,7 @@ extern UserState *user_state_combine(UserState *state, UserState *other, MemoryC
 extern bytea *user_state_write(UserState *state);
 extern bytea *user_state_write_period(const StateMe *me, int32 k);
 extern UserState *user_state_read(bytea *flat, MemoryContext context);
-/* user_spans.c: the segments of a state gathered into its plan's spans */
+/* user_spans.c: a state finished, its segments gathered into its plan's spans */
 extern void user_state_fold(UserState *state, bool keep_hidden);
 
 #endif							/* USER_STATE_H */
