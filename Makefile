@@ -7,7 +7,7 @@ OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_ma
        src/period_map.o src/spans.o src/me_state.o src/ledger_agg.o \
        src/user_entries.o src/user_sets.o src/user_state.o src/user_spans.o src/user_counts.o \
        src/user_agg.o src/user_stored.o src/emc.o src/emc_split.o src/emc_split_agg.o \
-       src/refresh.o src/refresh_checks.o
+       src/refresh.o src/refresh_checks.o src/slices.o
 
 # The install script is assembled from the sources in dependency order,
 # one file per object family (mirroring src/) and one per WWVA section:
@@ -16,7 +16,7 @@ OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_ma
 # five sections, the catalogue of lines and the long statement, the EMC
 # contracts, change capture, the materialized statement, privileges, and
 # the finishing touches every script ends with.
-SQL_SOURCES = sql/internal.sql sql/currency.sql sql/ledgers.sql sql/calendar.sql \
+SQL_SOURCES = sql/internal.sql sql/currency.sql sql/ledgers.sql sql/calendar.sql sql/slices.sql \
        sql/ledger_totals.sql sql/user_resources.sql sql/money.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \

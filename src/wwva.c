@@ -7,7 +7,8 @@
  * ledger_check.c validates rows, money.c and exact_sum.c do the exact
  * arithmetic, ledger_agg.c and the user_*.c files are the aggregates the
  * section views run over the ledgers (on me_state.c), emc*.c the EMC
- * contracts, refresh.c the materialized statement.
+ * contracts, refresh.c the materialized statement, slices.c the planner
+ * hook that lets a filter on periods reach the passes.
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
@@ -39,6 +40,7 @@ _PG_init(void)
 							1000000, 0, INT_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	slices_install();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("wwva");
 #else

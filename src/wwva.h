@@ -79,4 +79,7 @@ extern ArrayType *matrix_array(Datum *elements, int nrows, int ncols, Oid elemen
 extern void single_me_error(const char *function_name, const char *first_me_id,
 							int first_len, const char *second_me_id, int second_len);
 
+/* slices.c: the planner hook that slices the passes under a filtered statement view */
+extern void slices_install(void);
+
 #endif							/* WWVA_H */
