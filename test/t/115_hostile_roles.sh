@@ -525,6 +525,12 @@ wwva.refresh(integer)	SELECT wwva.refresh();
 wwva_internal.matrix_row(anyarray,integer)	SELECT wwva_internal.matrix_row(ARRAY[[1, 2], [3, 4]]::numeric[], 3);
 wwva_internal.matrix_row(anyarray,integer)	SELECT me_id, period_id, total_revenue, active_users FROM wwva.figures WHERE me_id = '@ME@';
 wwva.refresh(integer)	SELECT wwva.refresh(1);
+wwva_internal.slice_day(integer,boolean,text[],text[],text[],text[])	SELECT wwva_internal.slice_day(0, false, NULL, NULL, NULL, NULL);
+wwva_internal.slice_day(integer,boolean,text[],text[],text[],text[])	SELECT me_id, period_id, total_revenue, active_users FROM wwva.figures WHERE period_id = (SELECT min(period_id) FROM wwva.period) AND me_id IN ('@ME@', 'xinchu') ORDER BY 1, 2;
+wwva_internal.slice_instant(integer,date)	SELECT wwva_internal.slice_instant(0, DATE '2016-01-01');
+wwva_internal.slice_instant(integer,date)	SELECT me_id, period_id, to_date_of, item, actual FROM wwva.statement_to_date WHERE to_date_of IN (SELECT period_id FROM wwva.period) AND me_id = '@ME@' ORDER BY 1, 2, 3, line_no;
+wwva_internal.slice_mes()	SELECT wwva_internal.slice_mes();
+wwva_internal.slice_mes()	SELECT me_id, period_id, active_users FROM wwva.user_resources WHERE calendar = 'default' ORDER BY 1, 2;
 CALLS
 
 as_role "$analyst" functions <<'SQL'

@@ -1,16 +1,22 @@
 -- Slices that cost what they cover: a query on a statement view filtered
--- by me_id = reads that ME's rows of the ledgers and no others, and gives
--- exactly the rows the unfiltered view gives for it.  (A filter me_id IN
--- (...) gives the same rows but reads every ME's: PostgreSQL carries an
--- equality to a constant across the views' joins, not a list.)  What a query reads is
--- taken from EXPLAIN ANALYZE: every scan of a ledger table, the rows it
--- returned and the rows it read and threw away.
+-- by its MEs (me_id = or IN) reads those MEs' rows of the ledgers and no
+-- others; filtered by its periods (period_id, calendar; to_date_of,
+-- to_date_calendar for statements to date), the rows of those periods and
+-- of the K-1 periods before them that lifetime users look back on.  Each
+-- gives exactly the rows the unfiltered view gives for it.  What a query
+-- reads is taken from EXPLAIN ANALYZE: every scan of a ledger table, the
+-- rows it returned and the rows it read and threw away.
+--
+-- PostgreSQL carries an equality on me_id to the passes over the ledgers
+-- by itself; the rest is the planner hook of src/slices.c, active once the
+-- library is loaded (session_preload_libraries, or any earlier call).
+LOAD 'wwva';
 BEGIN;
 SET LOCAL client_min_messages = warning;
 -- one process, so that every scan's counts are in the plan's own nodes
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL jit = off;
-SELECT plan(15);
+SELECT plan(34);
 
 TRUNCATE wwva.user_event, wwva.me CASCADE;
 TRUNCATE wwva.period CASCADE;
@@ -105,6 +111,81 @@ SELECT set_eq($$SELECT * FROM wwva.statement_to_date WHERE me_id = 'me7'$$,
 SELECT ok((SELECT count(*) FROM wwva.statement WHERE me_id = 'me7' AND target IS NOT NULL AND actual <> 0) = 1
           AND (SELECT count(*) FROM wwva.statement WHERE me_id = 'me7' AND item = 'team_share' AND actual <> 0) > 0,
           'with its target and its sharing rule');
+
+-- ---------------------------------------------------------------------------
+-- Slices by period
+-- ---------------------------------------------------------------------------
+-- Every ME counts lifetime users over K = 2 periods: a month's figures
+-- need its own days and the month before; the half year's, January to June
+-- and nothing before.  A list of periods reads from the first day one needs
+-- to the last.  Events are read by instant: from the earliest midnight of
+-- the first day over the MEs' time zones to the latest of the day after.
+UPDATE wwva.me SET lifetime_periods = 2;
+CREATE FUNCTION pg_temp.rows_between(first_day date, day_after date, me_ids text[] DEFAULT NULL) RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT (SELECT count(*) FROM wwva.ledger
+             WHERE booked_on >= first_day AND booked_on < day_after
+               AND (me_ids IS NULL OR me_id = ANY (me_ids)))
+         + (SELECT count(*) FROM wwva.user_event
+             WHERE occurred_at >= (SELECT min(first_day::timestamp AT TIME ZONE m.timezone) FROM wwva.me m)
+               AND occurred_at < (SELECT max(day_after::timestamp AT TIME ZONE m.timezone) FROM wwva.me m)
+               AND (me_ids IS NULL OR me_id = ANY (me_ids)))
+$$;
+-- a slice is worth having: two months of six
+SELECT cmp_ok(pg_temp.rows_between('2024-02-01', '2024-04-01'), '<', pg_temp.rows_between('2024-01-01', '2024-07-01') / 2,
+              'two months of six are under half the rows');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.statement WHERE period_id = '2024-03'$$),
+          pg_temp.rows_between('2024-02-01', '2024-04-01'),
+          'the statement of one month reads the rows of that month and the month before');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.figures WHERE period_id = '2024-03'$$),
+          pg_temp.rows_between('2024-02-01', '2024-04-01'), 'so does wwva.figures');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.user_resources WHERE period_id = '2024-03'$$),
+          pg_temp.rows_between('2024-02-01', '2024-04-01') - (SELECT count(*) FROM wwva.ledger WHERE booked_on >= '2024-02-01' AND booked_on < '2024-04-01'),
+          'wwva.user_resources reads only those events');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.revenues WHERE period_id = '2024-03'$$),
+          (SELECT count(*) FROM wwva.ledger WHERE booked_on >= '2024-02-01' AND booked_on < '2024-04-01'),
+          'wwva.revenues only those postings');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.marginal_income WHERE period_id IN ('2024-02', '2024-03')$$),
+          pg_temp.rows_between('2024-01-01', '2024-04-01'), 'two months: from the month before the first to the end of the last');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.statement WHERE period_id = '2024-03' AND me_id = 'me7'$$),
+          pg_temp.rows_between('2024-02-01', '2024-04-01', '{me7}'), 'one ME''s month: only its rows of those months');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.statement WHERE calendar = 'half'$$),
+          pg_temp.rows_between('2024-01-01', '2024-07-01'), 'a calendar: the days of its periods');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.statement_to_date WHERE period_id = '2024-03'$$),
+          pg_temp.rows_between('2024-01-01', '2024-04-01'), 'the half year to the end of March: January to March');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.statement_to_date WHERE to_date_of = '2024-H1' AND period_id = '2024-02'$$),
+          pg_temp.rows_between('2024-01-01', '2024-03-01'), 'by to_date_of too');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.statement WHERE period_id = 'no such period'$$),
+          0::bigint, 'no period: no rows read');
+SELECT is(pg_temp.ledger_rows_read($$SELECT * FROM wwva.statement WHERE me_id IN ('me7', 'me40')$$),
+          pg_temp.rows_of('{me7,me40}'), 'a list of MEs: only their rows');
+
+-- the same rows as the whole views
+CREATE TEMPORARY TABLE whole_statement AS SELECT * FROM wwva.statement;
+CREATE TEMPORARY TABLE whole_figures AS SELECT * FROM wwva.figures;
+CREATE TEMPORARY TABLE whole_to_date AS SELECT * FROM wwva.statement_to_date;
+SELECT set_eq($$SELECT * FROM wwva.statement WHERE period_id = '2024-03'$$,
+              $$SELECT * FROM whole_statement WHERE period_id = '2024-03'$$,
+              'one month''s statement equals its rows of the whole statement');
+SELECT set_eq($$SELECT * FROM wwva.figures WHERE period_id IN ('2024-01', '2024-06') AND me_id IN ('me3', 'me40')$$,
+              $$SELECT * FROM whole_figures WHERE period_id IN ('2024-01', '2024-06') AND me_id IN ('me3', 'me40')$$,
+              'so do two months of two MEs'' figures');
+SELECT set_eq($$SELECT * FROM wwva.statement WHERE calendar = 'half'$$,
+              $$SELECT * FROM whole_statement WHERE calendar = 'half'$$, 'and a calendar''s');
+SELECT set_eq($$SELECT * FROM wwva.statement_to_date WHERE period_id = '2024-03'$$,
+              $$SELECT * FROM whole_to_date WHERE period_id = '2024-03'$$, 'and the statements to date at the end of a month');
+SELECT set_eq($$SELECT * FROM wwva.statement_to_date WHERE to_date_of = '2024-H1' AND calendar = 'month'$$,
+              $$SELECT * FROM whole_to_date WHERE to_date_of = '2024-H1' AND calendar = 'month'$$,
+              'and every month to date of the half year');
+-- a prepared statement's generic plan carries its parameter to the passes
+SET LOCAL plan_cache_mode = force_generic_plan;
+PREPARE month_of(text) AS SELECT * FROM wwva.statement WHERE period_id = $1;
+SELECT set_eq($$EXECUTE month_of('2024-05')$$, $$SELECT * FROM whole_statement WHERE period_id = '2024-05'$$,
+              'a prepared statement with the period as a parameter');
+SELECT is(pg_temp.ledger_rows_read($$EXECUTE month_of('2024-05')$$),
+          pg_temp.rows_between('2024-04-01', '2024-06-01'), 'reads only what that period needs');
+DEALLOCATE month_of;
+RESET plan_cache_mode;
 
 SELECT * FROM finish();
 ROLLBACK;
