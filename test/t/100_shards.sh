@@ -113,6 +113,17 @@ pulled=$(psql_q -d "$coordinator" -At -c "SET enable_partitionwise_aggregate = o
 echo "without enable_partitionwise_aggregate: $pulled rows shipped"
 [ "$pulled" -gt 400000 ] || fail "expected every row pulled without partitionwise aggregation, got $pulled"
 
+# a month's statement: the shards aggregate only the rows that month needs
+# (the window of src/slices.c goes out as parameters of the remote query)
+month="SELECT * FROM wwva.statement WHERE period_id = '2024-03'"
+same statement_of_a_month "$month"
+psql_q -d "$coordinator" -At -c "LOAD 'wwva'" \
+	-c "EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) $month" >"$work/plan_month"
+pushed=$(grep -c 'Relations: Aggregate on (shards\.\(ledger\|user_event\)_[ab] ' "$work/plan_month" || true)
+windowed=$(grep -c 'Remote SQL: SELECT me_id, wwva\.\(ledger_totals\|user_resource_counts\)_by_period(.* WHERE .*\(booked_on\|occurred_at\) >= \$.* GROUP BY 1' "$work/plan_month" || true)
+echo "a month's plan: $pushed pushed-down aggregations, $windowed of them over the month's window"
+[ "$pushed" -eq 4 ] && [ "$windowed" -eq 4 ] || { cat "$work/plan_month" >&2; fail "a month's statement does not aggregate its window on the shards"; }
+
 # --- 3. writes for a shard's ME go to the shard ------------------------------
 out=$(psql_q -d "$coordinator" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('me03', '2024-02-01', 'hardware', 'revenue', 1)" 2>&1 || true)
 echo "$out" | grep -q 'ME "me03" is kept in foreign partition shards.ledger_a' || { echo "$out" >&2; fail "a posting routed to a shard was not refused"; }
