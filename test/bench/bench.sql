@@ -75,12 +75,18 @@ UNION ALL SELECT 'wwva.marginal_income', pg_temp.best_ms('SELECT count(s::text) 
 -- rows).  The year to date follows at the end, with a calendar added.
 SELECT min(me_id) AS one_me FROM wwva.me \gset
 SELECT period_id AS one_period, starts_on AS one_from, ends_on AS one_to FROM wwva.period_calendar WHERE period_no = 6 \gset
+-- a period's figures read its rows and those of the K-1 periods before it
+-- (lifetime users): the rows the one-period slice is set beside
+SELECT c.starts_on AS one_reach FROM wwva.period_calendar c
+ WHERE c.period_no = 6 - (SELECT max(m.lifetime_periods) - 1 FROM wwva.me m) \gset
 INSERT INTO timing
 SELECT 'peer: by month, count(DISTINCT) FILTER', pg_temp.best_ms('SELECT count(p::text) FROM bench_peer_by_month p', :runs)
 UNION ALL SELECT 'slice: wwva.statement of one ME', pg_temp.best_ms(format('SELECT count(s::text) FROM wwva.statement s WHERE me_id = %L', :'one_me'), :runs)
 UNION ALL SELECT 'rows: one ME''s rows', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = %1$L) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = %1$L)', :'one_me'), :runs)
 UNION ALL SELECT 'slice: wwva.statement of one period', pg_temp.best_ms(format('SELECT count(s::text) FROM wwva.statement s WHERE period_id = %L', :'one_period'), :runs)
-UNION ALL SELECT 'rows: one period''s rows', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE occurred_at >= %1$L::date - 1 AND occurred_at < %2$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE booked_on >= %1$L AND booked_on < %2$L)', :'one_from', :'one_to'), :runs);
+UNION ALL SELECT 'rows: one period''s rows (and the K-1 before)', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE occurred_at >= %1$L::date - 1 AND occurred_at < %2$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE booked_on >= %1$L AND booked_on < %2$L)', :'one_reach', :'one_to'), :runs)
+-- the same rows ME by ME through the (me_id, date) indexes
+UNION ALL SELECT 'rows: the same, ME by ME through the indexes', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = ANY (ARRAY(SELECT me_id FROM wwva.me)) AND occurred_at >= %1$L::date - 1 AND occurred_at < %2$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = ANY (ARRAY(SELECT me_id FROM wwva.me)) AND booked_on >= %1$L AND booked_on < %2$L)', :'one_reach', :'one_to'), :runs);
 -- JIT (on by default) compiles even a bare count(*) here, which costs the
 -- small queries most: the same three without it
 SET jit = off;
@@ -105,7 +111,9 @@ SELECT round((SELECT ms FROM timing WHERE what = 'wwva.statement')
        round((SELECT ms FROM timing WHERE what = 'slice: wwva.statement of one ME')
              / (SELECT ms FROM timing WHERE what = 'rows: one ME''s rows'), 2) AS "one ME / its rows (goal <= 2)",
        round((SELECT ms FROM timing WHERE what = 'slice: wwva.statement of one period')
-             / (SELECT ms FROM timing WHERE what = 'rows: one period''s rows'), 2) AS "one period / its rows (goal <= 2)";
+             / (SELECT min(ms) FROM timing
+                 WHERE what IN ('rows: one period''s rows (and the K-1 before)',
+                                'rows: the same, ME by ME through the indexes')), 2) AS "one period / its rows, the faster way (goal <= 2)";
 
 -- The year to date of one ME at the end of June, beside reading that ME's
 -- rows of January to June.  The year is a calendar of its own, added here
