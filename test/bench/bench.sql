@@ -79,21 +79,25 @@ SELECT period_id AS one_period, starts_on AS one_from, ends_on AS one_to FROM ww
 -- (lifetime users): the rows the one-period slice is set beside
 SELECT c.starts_on AS one_reach FROM wwva.period_calendar c
  WHERE c.period_no = 6 - (SELECT max(m.lifetime_periods) - 1 FROM wwva.me m) \gset
+CREATE TEMP TABLE slice_queries AS
+SELECT 'slice: wwva.statement of one ME' AS what, format('SELECT count(s::text) FROM wwva.statement s WHERE me_id = %L', :'one_me') AS query
+UNION ALL SELECT 'rows: one ME''s rows', format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = %1$L) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = %1$L)', :'one_me')
+UNION ALL SELECT 'slice: wwva.statement of one period', format('SELECT count(s::text) FROM wwva.statement s WHERE period_id = %L', :'one_period')
+UNION ALL SELECT 'rows: one period''s rows (and the K-1 before)', format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE occurred_at >= %1$L::date - 1 AND occurred_at < %2$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE booked_on >= %1$L AND booked_on < %2$L)', :'one_reach', :'one_to')
+-- the same rows ME by ME through the (me_id, date) indexes
+UNION ALL SELECT 'rows: the same, ME by ME through the indexes', format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = ANY (ARRAY(SELECT me_id FROM wwva.me)) AND occurred_at >= %1$L::date - 1 AND occurred_at < %2$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = ANY (ARRAY(SELECT me_id FROM wwva.me)) AND booked_on >= %1$L AND booked_on < %2$L)', :'one_reach', :'one_to');
 INSERT INTO timing
 SELECT 'peer: by month, count(DISTINCT) FILTER', pg_temp.best_ms('SELECT count(p::text) FROM bench_peer_by_month p', :runs)
-UNION ALL SELECT 'slice: wwva.statement of one ME', pg_temp.best_ms(format('SELECT count(s::text) FROM wwva.statement s WHERE me_id = %L', :'one_me'), :runs)
-UNION ALL SELECT 'rows: one ME''s rows', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = %1$L) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = %1$L)', :'one_me'), :runs)
-UNION ALL SELECT 'slice: wwva.statement of one period', pg_temp.best_ms(format('SELECT count(s::text) FROM wwva.statement s WHERE period_id = %L', :'one_period'), :runs)
-UNION ALL SELECT 'rows: one period''s rows (and the K-1 before)', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE occurred_at >= %1$L::date - 1 AND occurred_at < %2$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE booked_on >= %1$L AND booked_on < %2$L)', :'one_reach', :'one_to'), :runs)
--- the same rows ME by ME through the (me_id, date) indexes
-UNION ALL SELECT 'rows: the same, ME by ME through the indexes', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = ANY (ARRAY(SELECT me_id FROM wwva.me)) AND occurred_at >= %1$L::date - 1 AND occurred_at < %2$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = ANY (ARRAY(SELECT me_id FROM wwva.me)) AND booked_on >= %1$L AND booked_on < %2$L)', :'one_reach', :'one_to'), :runs);
+UNION ALL SELECT what, pg_temp.best_ms(query, :runs) FROM (SELECT what, query FROM slice_queries ORDER BY what) q;
 -- JIT (on by default) compiles even a bare count(*) here, which costs the
 -- small queries most: the same three without it
 SET jit = off;
 INSERT INTO timing
 SELECT 'jit off, bare: count(*) user_event', pg_temp.best_ms('SELECT count(*) FROM wwva.user_event', :runs)
 UNION ALL SELECT 'jit off, bare: count(*) ledger', pg_temp.best_ms('SELECT count(*) FROM wwva.ledger', :runs)
-UNION ALL SELECT 'jit off, wwva.statement', pg_temp.best_ms('SELECT count(s::text) FROM wwva.statement s', :runs);
+UNION ALL SELECT 'jit off, wwva.statement', pg_temp.best_ms('SELECT count(s::text) FROM wwva.statement s', :runs)
+UNION ALL SELECT 'jit off, ' || what, pg_temp.best_ms(query, :runs)
+  FROM (SELECT what, query FROM slice_queries ORDER BY what) q;
 RESET jit;
 SELECT what, ms FROM timing;
 
@@ -114,16 +118,29 @@ SELECT round((SELECT ms FROM timing WHERE what = 'wwva.statement')
              / (SELECT min(ms) FROM timing
                  WHERE what IN ('rows: one period''s rows (and the K-1 before)',
                                 'rows: the same, ME by ME through the indexes')), 2) AS "one period / its rows, the faster way (goal <= 2)";
+-- JIT compiles the slices' larger plans for longer than it saves: the same with jit = off
+SELECT round((SELECT ms FROM timing WHERE what = 'jit off, slice: wwva.statement of one ME')
+             / (SELECT ms FROM timing WHERE what = 'jit off, rows: one ME''s rows'), 2) AS "jit off: one ME / its rows",
+       round((SELECT ms FROM timing WHERE what = 'jit off, slice: wwva.statement of one period')
+             / (SELECT min(ms) FROM timing
+                 WHERE what IN ('jit off, rows: one period''s rows (and the K-1 before)',
+                                'jit off, rows: the same, ME by ME through the indexes')), 2) AS "jit off: one period / its rows, the faster way";
 
 -- The year to date of one ME at the end of June, beside reading that ME's
 -- rows of January to June.  The year is a calendar of its own, added here
 -- after everything else is timed, since it adds a period to every view.
 INSERT INTO wwva.period (period_id, starts_on, ends_on, calendar) VALUES ('2024', '2024-01-01', '2025-01-01', 'year');
 ANALYZE wwva.period;
-INSERT INTO timing
-SELECT 'slice: year to date of one ME at one month', pg_temp.best_ms(format('SELECT count(s::text) FROM wwva.statement_to_date s WHERE me_id = %L AND period_id = %L AND to_date_of = %L', :'one_me', :'one_period', '2024'), :runs)
-UNION ALL SELECT 'rows: that ME''s rows of the span', pg_temp.best_ms(format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = %1$L AND occurred_at >= %2$L::date - 1 AND occurred_at < %3$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = %1$L AND booked_on >= %2$L AND booked_on < %3$L)', :'one_me', '2024-01-01', :'one_to'), :runs);
+CREATE TEMP TABLE to_date_queries AS
+SELECT 'slice: year to date of one ME at one month' AS what, format('SELECT count(s::text) FROM wwva.statement_to_date s WHERE me_id = %L AND period_id = %L AND to_date_of = %L', :'one_me', :'one_period', '2024') AS query
+UNION ALL SELECT 'rows: that ME''s rows of the span', format('SELECT (SELECT count(e::text) FROM wwva.user_event e WHERE me_id = %1$L AND occurred_at >= %2$L::date - 1 AND occurred_at < %3$L::date + 1) + (SELECT count(l::text) FROM wwva.ledger l WHERE me_id = %1$L AND booked_on >= %2$L AND booked_on < %3$L)', :'one_me', '2024-01-01', :'one_to');
+INSERT INTO timing SELECT what, pg_temp.best_ms(query, :runs) FROM (SELECT what, query FROM to_date_queries ORDER BY what) q;
+SET jit = off;
+INSERT INTO timing SELECT 'jit off, ' || what, pg_temp.best_ms(query, :runs) FROM (SELECT what, query FROM to_date_queries ORDER BY what) q;
+RESET jit;
 SELECT what, ms FROM timing WHERE what LIKE '%year to date%' OR what LIKE '%of the span%';
 SELECT round((SELECT ms FROM timing WHERE what = 'slice: year to date of one ME at one month')
-             / (SELECT ms FROM timing WHERE what = 'rows: that ME''s rows of the span'), 2) AS "year to date of one ME / its rows of the span (goal <= 2)";
+             / (SELECT ms FROM timing WHERE what = 'rows: that ME''s rows of the span'), 2) AS "year to date of one ME / its rows of the span (goal <= 2)",
+       round((SELECT ms FROM timing WHERE what = 'jit off, slice: year to date of one ME at one month')
+             / (SELECT ms FROM timing WHERE what = 'jit off, rows: that ME''s rows of the span'), 2) AS "same, jit off";
 DELETE FROM wwva.period WHERE period_id = '2024';
