@@ -23,6 +23,9 @@
  * Only filters that cannot depend on the rows are carried: constants,
  * parameters and immutable or stable expressions of them, ANDed in the
  * WHERE clause of the query level that reads the view.
+ *
+ * The same hook plans a query that reads a statement view without JIT
+ * unless wwva.jit is on (see slicing_planner).
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
@@ -33,6 +36,7 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "jit/jit.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -41,6 +45,7 @@
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -56,6 +61,9 @@ typedef struct Slice
 } Slice;
 
 static planner_hook_type previous_planner_hook = NULL;
+
+/* wwva.jit */
+static bool allow_jit = false;
 
 /* The views a slice applies to; the last one states spans to date. */
 static const char *const sliced_views[] = {
@@ -191,10 +199,10 @@ read_filters(Node *clause, Index rti, Query *view, Slice *slice)
 
 	if (is_andclause(clause))
 	{
-		ListCell   *lc;
+		List	   *args = ((BoolExpr *) clause)->args;
 
-		foreach(lc, ((BoolExpr *) clause)->args)
-			read_filters(lfirst(lc), rti, view, slice);
+		for (int i = 0; i < list_length(args); i++)
+			read_filters(list_nth(args, i), rti, view, slice);
 	}
 	else if (IsA(clause, OpExpr))
 	{
@@ -349,7 +357,6 @@ slice_pass(Query *pass, const Slice *slice, Oid wwva)
 {
 	RangeTblRef *from;
 	RangeTblEntry *rte;
-	ListCell   *lc;
 	bool		aggregates = false;
 	bool		instant;
 	Var		   *me_id;
@@ -358,9 +365,9 @@ slice_pass(Query *pass, const Slice *slice, Oid wwva)
 	if (!pass->hasAggs || pass->jointree == NULL || list_length(pass->jointree->fromlist) != 1 ||
 		!IsA(linitial(pass->jointree->fromlist), RangeTblRef))
 		return;
-	foreach(lc, pass->targetList)
+	for (int i = 0; i < list_length(pass->targetList); i++)
 	{
-		TargetEntry *entry = lfirst_node(TargetEntry, lc);
+		TargetEntry *entry = list_nth_node(TargetEntry, pass->targetList, i);
 
 		if (IsA(entry->expr, Aggref))
 		{
@@ -430,67 +437,91 @@ slice_passes_walker(Node *node, SliceWalk *walk)
 	return expression_tree_walker(node, slice_passes_walker, walk);
 }
 
+typedef struct QueryWalk
+{
+	Oid			wwva;
+	bool		reads_view;		/* some level reads a statement view */
+} QueryWalk;
+
 /* Slices the statement views a query level reads under a filter, then the levels below. */
 static bool
-slice_queries_walker(Node *node, Oid *wwva)
+slice_queries_walker(Node *node, QueryWalk *walk)
 {
 	if (node == NULL)
 		return false;
 	if (IsA(node, Query))
 	{
 		Query	   *query = (Query *) node;
-		ListCell   *lc;
-		Index		rti = 0;
-
-		foreach(lc, query->rtable)
+		for (Index rti = 1; rti <= (Index) list_length(query->rtable); rti++)
 		{
-			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+			RangeTblEntry *rte = rt_fetch(rti, query->rtable);
 			Oid			view = expanded_view(rte);
 			Slice		slice = {0};
 			int			i;
 
-			rti++;
-			if (!OidIsValid(view) || query->jointree == NULL || query->jointree->quals == NULL)
+			if (!OidIsValid(view))
 				continue;
 			for (i = 0; i < (int) lengthof(sliced_views); i++)
-				if (is_wwva_relation(view, *wwva, sliced_views[i]))
+				if (is_wwva_relation(view, walk->wwva, sliced_views[i]))
 					break;
 			if (i == (int) lengthof(sliced_views))
+				continue;
+			walk->reads_view = true;
+			if (query->jointree == NULL || query->jointree->quals == NULL)
 				continue;
 			slice.to_date = i == (int) lengthof(sliced_views) - 1;
 			read_filters(query->jointree->quals, rti, rte->subquery, &slice);
 			if (slice.me_ids != NULL || slice.period_ids != NULL || slice.calendars != NULL ||
 				slice.to_date_ofs != NULL || slice.to_date_calendars != NULL)
 			{
-				SliceWalk	walk = {&slice, *wwva};
+				SliceWalk	passes = {&slice, walk->wwva};
 
-				slice_passes_walker((Node *) rte->subquery, &walk);
+				slice_passes_walker((Node *) rte->subquery, &passes);
 			}
 		}
-		return query_tree_walker(query, slice_queries_walker, wwva, 0);
+		return query_tree_walker(query, slice_queries_walker, walk, 0);
 	}
-	return expression_tree_walker(node, slice_queries_walker, wwva);
+	return expression_tree_walker(node, slice_queries_walker, walk);
 }
 
+/*
+ * Slices what a query reads of the statement views, and plans it without
+ * JIT unless wwva.jit allows it: the work per row is in the aggregates,
+ * which JIT does not compile, and compiling the views' expressions costs
+ * more than it saves (0.7 s of a 3.8 s statement over 12 million rows, and
+ * most of a slice's time).
+ */
 static PlannedStmt *
 slicing_planner(Query *parse, const char *query_string, int cursor_options,
 				ParamListInfo bound_params)
 {
 	static const Oid day_args[] = {INT4OID, BOOLOID, TEXTARRAYOID, TEXTARRAYOID,
 	TEXTARRAYOID, TEXTARRAYOID};
-	Oid			wwva = get_namespace_oid("wwva", true);
+	QueryWalk	walk = {get_namespace_oid("wwva", true), false};
+	PlannedStmt *planned;
 
 	/* only where this version's slice functions are installed */
-	if (OidIsValid(wwva) && OidIsValid(internal_function("slice_day", 6, day_args)))
-		slice_queries_walker((Node *) parse, &wwva);
+	if (OidIsValid(walk.wwva) && OidIsValid(internal_function("slice_day", 6, day_args)))
+		slice_queries_walker((Node *) parse, &walk);
 	if (previous_planner_hook)
-		return previous_planner_hook(parse, query_string, cursor_options, bound_params);
-	return standard_planner(parse, query_string, cursor_options, bound_params);
+		planned = previous_planner_hook(parse, query_string, cursor_options, bound_params);
+	else
+		planned = standard_planner(parse, query_string, cursor_options, bound_params);
+	if (walk.reads_view && !allow_jit)
+		planned->jitFlags = PGJIT_NONE;
+	return planned;
 }
 
 void
 slices_install(void)
 {
+	DefineCustomBoolVariable("wwva.jit",
+							 "Lets queries that read a statement view be JIT-compiled.",
+							 "Off by default: their work per row is in wwva's aggregates, which JIT does not compile, and compiling the views' expressions costs more than it saves. jit and its thresholds still apply when on.",
+							 &allow_jit,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	previous_planner_hook = planner_hook;
 	planner_hook = slicing_planner;
 }

@@ -16,7 +16,7 @@ SET LOCAL client_min_messages = warning;
 -- one process, so that every scan's counts are in the plan's own nodes
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL jit = off;
-SELECT plan(34);
+SELECT plan(37);
 
 TRUNCATE wwva.user_event, wwva.me CASCADE;
 TRUNCATE wwva.period CASCADE;
@@ -186,6 +186,31 @@ SELECT is(pg_temp.ledger_rows_read($$EXECUTE month_of('2024-05')$$),
           pg_temp.rows_between('2024-04-01', '2024-06-01'), 'reads only what that period needs');
 DEALLOCATE month_of;
 RESET plan_cache_mode;
+
+-- ---------------------------------------------------------------------------
+-- JIT: off for the statement views unless wwva.jit says otherwise
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.jit_compiled(query text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan jsonb;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
+    RETURN plan -> 0 ? 'JIT';
+END
+$$;
+SET LOCAL jit = on;
+SET LOCAL jit_above_cost = 0;
+SELECT is(pg_temp.jit_compiled($$SELECT * FROM wwva.revenues WHERE me_id = 'me7'$$), false,
+          'a query reading a statement view is not JIT-compiled, whatever jit_above_cost says');
+SELECT is(pg_temp.jit_compiled($$SELECT count(*) FROM wwva.ledger WHERE amount > 0$$), pg_jit_available(),
+          'other queries are, where JIT is available');
+SET LOCAL wwva.jit = on;
+SELECT is(pg_temp.jit_compiled($$SELECT * FROM wwva.revenues WHERE me_id = 'me7'$$), pg_jit_available(),
+          'with wwva.jit on, PostgreSQL''s jit settings decide');
+RESET wwva.jit;
+RESET jit_above_cost;
+RESET jit;
 
 SELECT * FROM finish();
 ROLLBACK;
