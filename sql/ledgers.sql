@@ -110,13 +110,14 @@ CREATE TABLE @extschema@.ledger (
         CHECK ((kind = 'cost') = (behavior IS NOT NULL))
 ) PARTITION BY LIST (me_id);
 
--- A loader's own reference of a row is unique per ME in every local
--- partition (the guard in sql/security.sql gives partitions added later the
+-- Keys hold the ME, the partition key: Citus distributes a table by it only
+-- when every unique key includes it.  A loader's own reference of a row is
+-- unique per ME in every local partition (the guard in sql/security.sql gives partitions added later the
 -- same unique index), so a batch sent again with INSERT ... ON CONFLICT DO
 -- NOTHING is stored once.  The parent cannot have that index: PostgreSQL
 -- allows none once a partition is foreign.
 CREATE TABLE @extschema@.ledger_default PARTITION OF @extschema@.ledger (
-    PRIMARY KEY (entry_id),
+    CONSTRAINT ledger_default_pkey PRIMARY KEY (me_id, entry_id),
     CONSTRAINT ledger_default_source_ref_key UNIQUE (me_id, source_ref)
 ) DEFAULT;
 
@@ -137,7 +138,7 @@ CREATE TABLE @extschema@.user_event (
 ) PARTITION BY LIST (me_id);
 
 CREATE TABLE @extschema@.user_event_default PARTITION OF @extschema@.user_event (
-    PRIMARY KEY (event_id),
+    CONSTRAINT user_event_default_pkey PRIMARY KEY (me_id, event_id),
     CONSTRAINT user_event_default_source_ref_key UNIQUE (me_id, source_ref)
 ) DEFAULT;
 
