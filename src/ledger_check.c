@@ -137,9 +137,38 @@ relation_name(Relation rel)
 									  RelationGetRelationName(rel));
 }
 
+/* Whether relid is parent or a partition of it at any depth. */
+static bool
+in_tree(Oid relid, Oid parent)
+{
+	return relid == parent || list_member_oid(get_partition_ancestors(relid), parent);
+}
+
 /*
- * Refuses rel unless it is the table the function checks, or a partition
- * of it at any depth, with every column the function reads of the type it
+ * Whether the trigger checks rel: parent, a partition of it, or a Citus
+ * shard of one of those, which Citus names <table>_<shard id> in the same
+ * schema (where only the tables' owner may create relations).
+ */
+static bool
+checks_relation(Oid relid, Relation rel, Oid parent, Oid schema)
+{
+	const char *name = RelationGetRelationName(rel);
+	const char *digits = strrchr(name, '_');
+	char	   *table;
+	Oid			sharded;
+
+	if (in_tree(relid, parent))
+		return true;
+	if (digits == NULL || digits[1] == '\0' || strspn(digits + 1, "0123456789") != strlen(digits + 1))
+		return false;
+	table = pnstrdup(name, digits - name);
+	sharded = get_relname_relid(table, schema);
+	return OidIsValid(sharded) && sharded != relid && in_tree(sharded, parent);
+}
+
+/*
+ * Refuses rel unless it is the table the function checks, a partition
+ * of it at any depth or a Citus shard of those, with every column the function reads of the type it
  * reads it as; records where those columns are.
  */
 static void
@@ -154,8 +183,7 @@ verify_relation(CheckState *state, const CheckedTable *table, Relation rel)
 		? quote_qualified_identifier(get_namespace_name(state->schema), table->table)
 		: psprintf("wwva.%s", table->table);
 
-	if (!OidIsValid(parent) ||
-		(relid != parent && !list_member_oid(get_partition_ancestors(relid), parent)))
+	if (!OidIsValid(parent) || !checks_relation(relid, rel, parent, state->schema))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s cannot check relation %s: it checks only %s and its partitions",

@@ -53,7 +53,6 @@ for port in "$coordinator" "$worker_1" "$worker_2"; do
 	psql_q -p "$port" -d "$db" -c 'CREATE EXTENSION citus' -c 'CREATE EXTENSION wwva'
 done
 psql_q -p "$coordinator" -d "$db" <<SQL
-SELECT citus_set_coordinator_host('127.0.0.1', $coordinator);
 SELECT citus_add_node('127.0.0.1', $worker_1);
 SELECT citus_add_node('127.0.0.1', $worker_2);
 -- the small tables everywhere, the ledgers by ME, colocated
@@ -69,17 +68,31 @@ psql_q -d "$single" -c "COPY (SELECT entry_id, me_id, booked_on, stream, kind, b
 psql_q -d "$single" -c "COPY (SELECT event_id, me_id, user_id, occurred_at, kind FROM wwva.user_event) TO STDOUT" |
 	psql_q -p "$coordinator" -d "$db" -c 'COPY wwva.user_event (event_id, me_id, user_id, occurred_at, kind) FROM STDIN'
 
-for what in statement emc_shares; do
-	query="SELECT * FROM wwva.$what ORDER BY 1, 2, 3"
-	[ "$what" = statement ] && query="SELECT * FROM wwva.statement ORDER BY me_id, period_id, line_no"
+# a year beside the months, for the statements to date
+for node in "-d $single" "-p $coordinator -d $db"; do
+	# shellcheck disable=SC2086
+	psql_q $node -c "INSERT INTO wwva.period (period_id, starts_on, ends_on, calendar) VALUES ('2024', '2024-01-01', '2025-01-01', 'year')"
+done
+# every public view, line for line (a month's and a to-date slice too)
+for what in statement figures user_resources value_added_sharing revenues costs marginal_income \
+	statement_to_date emc_pools emc_shares unassigned statement_of_a_month; do
+	case "$what" in
+	statement) query="SELECT * FROM wwva.statement ORDER BY me_id, period_id, line_no" ;;
+	statement_to_date) query="SELECT * FROM wwva.statement_to_date ORDER BY me_id, period_id, to_date_of, line_no" ;;
+	statement_of_a_month) query="SELECT * FROM wwva.statement WHERE period_id = '2024-03' ORDER BY me_id, line_no" ;;
+	*) query="SELECT * FROM wwva.$what ORDER BY 1, 2, 3" ;;
+	esac
 	psql_q -d "$single" -c "COPY ($query) TO STDOUT" >"$work/single.$what"
-	psql_q -p "$coordinator" -d "$db" -c "COPY ($query) TO STDOUT" >"$work/citus.$what"
-	[ -s "$work/single.$what" ] || fail "$what: the single-node result is empty"
+	psql_q -p "$coordinator" -d "$db" -c "LOAD 'wwva'" -c "COPY ($query) TO STDOUT" >"$work/citus.$what" 2>"$work/citus.$what.err" ||
+		fail "$what fails under Citus: $(grep -m1 ERROR "$work/citus.$what.err")"
+	[ "$what" = unassigned ] || [ -s "$work/single.$what" ] || fail "$what: the single-node result is empty"
 	cmp -s "$work/single.$what" "$work/citus.$what" || { diff "$work/single.$what" "$work/citus.$what" | head >&2; fail "$what differs under Citus"; }
 	echo "ok: $what equal on $(wc -l <"$work/single.$what") lines under Citus"
 done
 
-psql_q -p "$coordinator" -d "$db" -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM wwva_internal.money_figures" >"$work/plan"
-grep -q 'Custom Scan (Citus Adaptive)' "$work/plan" || { cat "$work/plan" >&2; fail "the money figures do not run as a Citus plan"; }
-grep -Eq 'wwva\.ledger_totals_by_period\(.*GROUP BY (l\.)?me_id' "$work/plan" || { cat "$work/plan" >&2; fail "the workers' tasks do not aggregate grouped by me_id"; }
-echo "ok: the per-ME aggregation runs in the workers' tasks"
+psql_q -p "$coordinator" -d "$db" -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM wwva.statement" >"$work/plan"
+grep -q 'Custom Scan (Citus Adaptive)' "$work/plan" || { cat "$work/plan" >&2; fail "the statement does not run as a Citus plan"; }
+# each task aggregates one shard grouped by its me_id (Citus names the column worker_column_1)
+grep -Eq 'Query: SELECT worker_column_1 AS me_id, wwva\.ledger_totals_by_period\(.* GROUP BY worker_column_1$' "$work/plan" || { cat "$work/plan" >&2; fail "the workers' tasks do not aggregate the ledger grouped by me_id"; }
+grep -Eq 'Query: SELECT worker_column_1 AS me_id, wwva\.user_resource_counts_by_period\(.* GROUP BY worker_column_1$' "$work/plan" || { cat "$work/plan" >&2; fail "the workers' tasks do not aggregate the events grouped by me_id"; }
+echo "ok: the statement's per-ME aggregations run in the workers' tasks"
