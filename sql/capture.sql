@@ -183,6 +183,13 @@ CREATE FUNCTION wwva_internal.capture_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- only the extension's own tables: on a Citus worker the trigger also
+    -- fires on their shards, whose changes no refresh there would read
+    IF TG_RELID <> ALL (ARRAY['@extschema@.period'::regclass, '@extschema@.me'::regclass,
+                              '@extschema@.target'::regclass, '@extschema@.sharing_rule'::regclass]::oid[])
+       AND NOT wwva_internal.in_ledgers(TG_RELID) THEN
+        RETURN NULL;
+    END IF;
     IF TG_LEVEL = 'STATEMENT' THEN
         -- periods renumber every pair; a TRUNCATE of a ledger or of one
         -- of its partitions empties pairs

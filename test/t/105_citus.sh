@@ -68,6 +68,14 @@ psql_q -d "$single" -c "COPY (SELECT entry_id, me_id, booked_on, stream, kind, b
 psql_q -d "$single" -c "COPY (SELECT event_id, me_id, user_id, occurred_at, kind FROM wwva.user_event) TO STDOUT" |
 	psql_q -p "$coordinator" -d "$db" -c 'COPY wwva.user_event (event_id, me_id, user_id, occurred_at, kind) FROM STDIN'
 
+# change capture runs where wwva.refresh() reads it, not on the workers'
+# shards: after the load, nothing waits on a worker
+for port in "$worker_1" "$worker_2"; do
+	waiting=$(psql_q -p "$port" -d "$db" -At -c "SELECT (SELECT count(*) FROM wwva_internal.pending_change) + (SELECT count(*) FROM wwva_internal.pending_posting) + (SELECT count(*) FROM wwva_internal.pending_event)")
+	[ "$waiting" -eq 0 ] || fail "$waiting captured changes wait on the worker on port $port, where nothing reads them"
+done
+echo "ok: nothing captured waits on the workers"
+
 # a year beside the months, for the statements to date
 for node in "-d $single" "-p $coordinator -d $db"; do
 	# shellcheck disable=SC2086
