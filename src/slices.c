@@ -110,6 +110,20 @@ is_wwva_relation(Oid relid, Oid wwva, const char *name)
 	return relname != NULL && strcmp(relname, name) == 0;
 }
 
+/* The position of view in sliced_views, or -1 when it is none of them. */
+static int
+sliced_view(Oid view, Oid wwva)
+{
+	char	   *name;
+
+	if (get_rel_namespace(view) != wwva || (name = get_rel_name(view)) == NULL)
+		return -1;
+	for (int i = 0; i < (int) lengthof(sliced_views); i++)
+		if (strcmp(name, sliced_views[i]) == 0)
+			return i;
+	return -1;
+}
+
 /* Whether an expression is the same for every row: no column, no subquery, nothing volatile. */
 static bool
 row_dependent_walker(Node *node, void *context)
@@ -459,12 +473,7 @@ slice_queries_walker(Node *node, QueryWalk *walk)
 			Slice		slice = {0};
 			int			i;
 
-			if (!OidIsValid(view))
-				continue;
-			for (i = 0; i < (int) lengthof(sliced_views); i++)
-				if (is_wwva_relation(view, walk->wwva, sliced_views[i]))
-					break;
-			if (i == (int) lengthof(sliced_views))
+			if (!OidIsValid(view) || (i = sliced_view(view, walk->wwva)) < 0)
 				continue;
 			walk->reads_view = true;
 			if (query->jointree == NULL || query->jointree->quals == NULL)

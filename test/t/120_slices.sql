@@ -45,23 +45,28 @@ INSERT INTO wwva.sharing_rule VALUES ('me7', 'team', 'total_profit', 0.1, NULL, 
 INSERT INTO wwva.target VALUES ('me7', '2024-03', 'total_profit', 1000);
 ANALYZE wwva.me, wwva.period, wwva.ledger, wwva.user_event;
 
--- The rows a query reads from the ledgers: per scan of a ledger table,
--- those it returned and those its filter or recheck threw away.
-CREATE FUNCTION pg_temp.ledger_rows_read(query text) RETURNS bigint
+-- What a query did, from EXPLAIN (ANALYZE, FORMAT JSON).
+CREATE FUNCTION pg_temp.analyzed_plan(query text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     plan jsonb;
 BEGIN
     EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
-    RETURN (SELECT COALESCE(sum(((n ->> 'Actual Rows')::numeric
-                                 + COALESCE((n ->> 'Rows Removed by Filter')::numeric, 0)
-                                 + COALESCE((n ->> 'Rows Removed by Index Recheck')::numeric, 0))
-                                * (n ->> 'Actual Loops')::numeric), 0)::bigint
-              FROM jsonb_path_query(plan, 'strict $.**') AS n
-             WHERE jsonb_typeof(n) = 'object'
-               AND n ->> 'Relation Name' ~ '^(ledger|user_event)'
-               AND n ->> 'Node Type' <> 'Bitmap Index Scan');
+    RETURN plan;
 END
+$$;
+-- The rows a query reads from the ledgers: per scan of a ledger table,
+-- those it returned and those its filter or recheck threw away.
+CREATE FUNCTION pg_temp.ledger_rows_read(query text) RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT COALESCE(sum(((n ->> 'Actual Rows')::numeric
+                         + COALESCE((n ->> 'Rows Removed by Filter')::numeric, 0)
+                         + COALESCE((n ->> 'Rows Removed by Index Recheck')::numeric, 0))
+                        * (n ->> 'Actual Loops')::numeric), 0)::bigint
+      FROM jsonb_path_query(pg_temp.analyzed_plan(query), 'strict $.**') AS n
+     WHERE jsonb_typeof(n) = 'object'
+       AND n ->> 'Relation Name' ~ '^(ledger|user_event)'
+       AND n ->> 'Node Type' <> 'Bitmap Index Scan'
 $$;
 CREATE FUNCTION pg_temp.rows_of(me_ids text[]) RETURNS bigint
 LANGUAGE sql AS $$
@@ -191,14 +196,7 @@ RESET plan_cache_mode;
 -- JIT: off for the statement views unless wwva.jit says otherwise
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION pg_temp.jit_compiled(query text) RETURNS boolean
-LANGUAGE plpgsql AS $$
-DECLARE
-    plan jsonb;
-BEGIN
-    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
-    RETURN plan -> 0 ? 'JIT';
-END
-$$;
+LANGUAGE sql AS $$ SELECT pg_temp.analyzed_plan(query) -> 0 ? 'JIT' $$;
 SET LOCAL jit = on;
 SET LOCAL jit_above_cost = 0;
 SELECT is(pg_temp.jit_compiled($$SELECT * FROM wwva.revenues WHERE me_id = 'me7'$$), false,
