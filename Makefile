@@ -7,7 +7,7 @@ OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_ma
        src/period_map.o src/spans.o src/me_state.o src/ledger_agg.o \
        src/user_entries.o src/user_sets.o src/user_state.o src/user_spans.o src/user_counts.o \
        src/user_agg.o src/user_stored.o src/emc.o src/emc_split.o src/emc_split_agg.o \
-       src/refresh.o src/refresh_checks.o src/slices.o
+       src/refresh.o src/refresh_steps.o src/refresh_rewrite.o src/refresh_checks.o src/slices.o
 
 # The install script is assembled from the sources in dependency order,
 # one file per object family (mirroring src/) and one per WWVA section:

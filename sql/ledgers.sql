@@ -267,6 +267,41 @@ CREATE TRIGGER ledger_check BEFORE INSERT OR UPDATE ON @extschema@.ledger
 CREATE TRIGGER user_event_check BEFORE INSERT OR UPDATE ON @extschema@.user_event
     FOR EACH ROW EXECUTE FUNCTION wwva_internal.user_event_check();
 
+-- Citus keeps a reference table's rows in a shard on every node, and runs a
+-- change of wwva.me on each, where the row check fires on the shard; the
+-- rows of the distributed ledgers are in shards too, each on one node.  So
+-- each node checks the ledgers' shards it keeps, and together they check
+-- them all.  The shards of a table are named <table>_<shard id> in its
+-- schema (where only the tables' owner creates relations); the partitions'
+-- shards are read through their parents'.
+CREATE FUNCTION wwva_internal.shards_hold_me(me text) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    shard regclass;
+    found boolean;
+BEGIN
+    FOR shard IN
+        SELECT c.oid::regclass
+          FROM pg_catalog.pg_class c
+         WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+           AND c.relname OPERATOR(pg_catalog.~) '^(ledger|user_event)_[0-9]+$'
+           AND NOT c.relispartition
+         ORDER BY c.oid
+    LOOP
+        EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE', shard);
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %s s WHERE s.me_id OPERATOR(pg_catalog.=) $1)', shard)
+            INTO found USING me;
+        IF found THEN
+            RETURN true;
+        END IF;
+    END LOOP;
+    RETURN false;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.shards_hold_me(text) IS
+'Whether the Citus shards of wwva.ledger or wwva.user_event kept on this node hold rows of the ME (locked in SHARE mode first): the check of wwva_internal.me_check when it fires on a shard of wwva.me.';
+
 CREATE FUNCTION wwva_internal.me_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
@@ -274,6 +309,7 @@ DECLARE
     reading text;
     users_of text;
     likely_codes text;
+    rows_kept boolean;
 BEGIN
     IF TG_OP OPERATOR(pg_catalog.=) 'INSERT'
        OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
@@ -371,12 +407,19 @@ BEGIN
     END IF;
     -- Renaming or deleting an ME that still has postings or events would
     -- orphan them.  The SHARE locks wait for in-flight writers, so rows they
-    -- commit are seen by the check below.
+    -- commit are seen by the check below.  Fired on a Citus shard of
+    -- wwva.me, the check reads the ledgers' shards on this node instead
+    -- (wwva_internal.shards_hold_me).
     IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT'
        AND (TG_OP OPERATOR(pg_catalog.=) 'DELETE' OR NEW.me_id IS DISTINCT FROM OLD.me_id) THEN
-        LOCK TABLE @extschema@.ledger, @extschema@.user_event IN SHARE MODE;
-        IF EXISTS (SELECT FROM @extschema@.ledger l WHERE l.me_id OPERATOR(pg_catalog.=) OLD.me_id)
-           OR EXISTS (SELECT FROM @extschema@.user_event e WHERE e.me_id OPERATOR(pg_catalog.=) OLD.me_id) THEN
+        IF TG_RELID OPERATOR(pg_catalog.=) '@extschema@.me'::regclass THEN
+            LOCK TABLE @extschema@.ledger, @extschema@.user_event IN SHARE MODE;
+            rows_kept := EXISTS (SELECT FROM @extschema@.ledger l WHERE l.me_id OPERATOR(pg_catalog.=) OLD.me_id)
+                         OR EXISTS (SELECT FROM @extschema@.user_event e WHERE e.me_id OPERATOR(pg_catalog.=) OLD.me_id);
+        ELSE
+            rows_kept := wwva_internal.shards_hold_me(OLD.me_id);
+        END IF;
+        IF rows_kept THEN
             RAISE EXCEPTION 'ME "%" still has ledger postings or user events', OLD.me_id
                 USING ERRCODE = 'foreign_key_violation',
                       HINT = 'Delete or move its rows in wwva.ledger and wwva.user_event first.';

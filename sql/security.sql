@@ -43,10 +43,25 @@ BEGIN
 END
 $$;
 
+-- The policy reads the MEs through a function: on Citus wwva.me is a
+-- reference table, which Citus cannot join with this local table inside
+-- a policy, while the function's own query it runs as any other.
+-- PL/pgSQL, so that the planner does not inline the query back; the
+-- uncorrelated IN makes it one call per query and a hash of the MEs.
+CREATE FUNCTION wwva_internal.visible_mes() RETURNS SETOF text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT m.me_id FROM @extschema@.me m;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.visible_mes() IS
+'The MEs the caller can see in wwva.me: the test of the policy on wwva.materialized_statement, run as the reader.';
+
 ALTER TABLE @extschema@.materialized_statement ENABLE ROW LEVEL SECURITY;
 CREATE POLICY me_visible ON @extschema@.materialized_statement FOR SELECT
-    USING (EXISTS (SELECT FROM @extschema@.me m
-                    WHERE m.me_id OPERATOR(pg_catalog.=) materialized_statement.me_id));
+    USING (me_id IN (SELECT wwva_internal.visible_mes()));
 COMMENT ON POLICY me_visible ON @extschema@.materialized_statement IS
 'A reader sees the materialized lines of the MEs it can see in wwva.me: the policy on wwva.me governs the materialized statement as the ledgers'' policies govern the live one.';
 
@@ -54,11 +69,27 @@ COMMENT ON POLICY me_visible ON @extschema@.materialized_statement IS
 -- keeps reading the statement), but a unit a DBA added shows only to those
 -- who see an ME that books in it, or who may create MEs: its code can be as
 -- telling as an ME's name.  The ISO 4217 rows show to everyone.
+--
+-- The policy asks a function whether an ME books in the unit, rather than
+-- holding the subquery: Citus refuses a policy with a subquery on a table
+-- it distributes (the README's recipe makes wwva.currency a reference
+-- table).  PL/pgSQL, so that the planner does not inline the subquery
+-- back; called only for the units a DBA added, after "shipped".
+CREATE FUNCTION wwva_internal.currency_in_use(code text) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM @extschema@.me m WHERE m.currency OPERATOR(pg_catalog.=) code);
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.currency_in_use(text) IS
+'Whether an ME the caller can see in wwva.me keeps its books in the currency: the test of the policy on wwva.currency, run as the reader.';
+
 ALTER TABLE @extschema@.currency ENABLE ROW LEVEL SECURITY;
 CREATE POLICY currency_visible ON @extschema@.currency FOR SELECT
     USING (shipped
-           OR EXISTS (SELECT FROM @extschema@.me m
-                       WHERE m.currency OPERATOR(pg_catalog.=) currency.code)
+           OR wwva_internal.currency_in_use(code)
            OR pg_catalog.has_table_privilege('@extschema@.me', 'INSERT'));
 COMMENT ON POLICY currency_visible ON @extschema@.currency IS
 'The shipped ISO 4217 rows show to everyone; a unit of your own to those who see an ME that books in it (the policy on wwva.me governs) or who may insert into wwva.me.';

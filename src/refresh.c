@@ -11,12 +11,16 @@
  * the caller's transaction, so a refresh cut short leaves no trace of
  * itself and the next one does the whole work.
  *
- * The steps are SQL over the extension's tables; this file orders them,
- * runs them in the one snapshot, and reports progress.
+ * The steps are SQL over the extension's tables (run by refresh_steps.c);
+ * this file orders them and reports progress.  Where this server traces no
+ * changes (the tables are Citus tables), every line is rewritten from
+ * wwva.statement instead (refresh_rewrite.c).
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
 #include "refresh_checks.h"
+#include "refresh_rewrite.h"
+#include "refresh_steps.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -27,55 +31,6 @@
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(wwva_refresh);
-
-/* A refresh in progress: its snapshot, and when it began. */
-typedef struct Refresh
-{
-	Snapshot	snapshot;
-	TimestampTz started;
-} Refresh;
-
-/*
- * Runs one statement in the refresh's snapshot (its command id advanced, so
- * earlier steps' writes are seen); the rows it processed.  nulls is as for
- * SPI_execute_plan: NULL, or 'n' for each NULL value.
- */
-static uint64
-run_step(Refresh *refresh, const char *sql, int nargs, Oid *types, Datum *values,
-		 const char *nulls)
-{
-	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_PARALLEL_OK);
-	int			rc;
-
-	if (plan == NULL)
-		elog(ERROR, "wwva.refresh: could not prepare a step: %s",
-			 SPI_result_code_string(SPI_result));
-	rc = SPI_execute_snapshot(plan, values, nulls, refresh->snapshot, InvalidSnapshot,
-							  false, true, 0);
-	if (rc < 0)
-		elog(ERROR, "wwva.refresh: a step failed: %s", SPI_result_code_string(rc));
-	SPI_freeplan(plan);
-	return SPI_processed;
-}
-
-/* The int64 in column col of the first row the last step returned. */
-static int64
-step_result(int col)
-{
-	bool		isnull;
-	Datum		value;
-
-	if (SPI_processed < 1)
-		return 0;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	return isnull ? 0 : DatumGetInt64(value);
-}
-
-static double
-seconds_since(TimestampTz start)
-{
-	return (double) (GetCurrentTimestamp() - start) / USECS_PER_SEC;
-}
 
 /*
  * Step 1: what changed.  Each step reads the traces the snapshot sees and
@@ -320,15 +275,11 @@ static const char *const store_counts =
 "                         COALESCE(k.lifetime_users, 0), COALESCE(k.user_makers, 0))";
 
 /*
- * The lines of the batch's pairs, written only where they differ: a line
- * the refresh recomputes to the same values (compared as text, so that a
- * new scale counts) keeps its row, so frequent refreshes leave no dead
- * rows behind but the changed lines' (the parts of one statement share a
- * snapshot: each sees the lines as they were).  "s.me_id = ANY ($1)" keeps
- * the reads of the table to the batch's MEs.
+ * The batch's pairs, their lines now (from the figures kept) and the
+ * lines they no longer have: what write_lines writes.
  */
-static const char *const write_lines =
-"WITH fresh AS ( "
+static const char *const fresh_and_dropped_pairs =
+"fresh AS ( "
 "  SELECT s.me_id, s.period_id, s.line, s.item, s.unit, s.actual, s.target, s.variance, "
 "         s.achievement, s.line_no, c.period_no, c.starts_on, c.ends_on, c.calendar "
 "    FROM wwva_internal.statement_rows_of( "
@@ -351,70 +302,13 @@ static const char *const write_lines =
 "   USING wwva_internal.refresh_work w JOIN wwva.period_calendar c USING (period_no) "
 "   WHERE w.me_id = ANY ($1) AND s.me_id = w.me_id AND s.period_id = c.period_id "
 "     AND NOT EXISTS (SELECT FROM fresh n WHERE n.me_id = s.me_id "
-"                        AND n.period_id = s.period_id AND n.line_no = s.line_no)), "
-"changed AS ( "
-"  UPDATE wwva.materialized_statement s "
-"     SET line = n.line, item = n.item, unit = n.unit, actual = n.actual, target = n.target, "
-"         variance = n.variance, achievement = n.achievement, period_no = n.period_no, "
-"         starts_on = n.starts_on, ends_on = n.ends_on, calendar = n.calendar, "
-"         computed_at = now() "
-"    FROM fresh n "
-"   WHERE s.me_id = ANY ($1) AND s.me_id = n.me_id AND s.period_id = n.period_id "
-"     AND s.line_no = n.line_no "
-"     AND (s.line, s.item, s.unit, s.actual, s.target, s.variance, s.achievement, "
-"          s.period_no, s.starts_on, s.ends_on, s.calendar)::text "
-"         IS DISTINCT FROM (n.line, n.item, n.unit, n.actual, n.target, n.variance, n.achievement, "
-"                           n.period_no, n.starts_on, n.ends_on, n.calendar)::text) "
-"INSERT INTO wwva.materialized_statement "
-"       (me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no, "
-"        period_no, starts_on, ends_on, calendar, computed_at) "
-"SELECT n.*, now() "
-"  FROM fresh n "
-" WHERE NOT EXISTS (SELECT FROM wwva.materialized_statement s "
-"                    WHERE s.me_id = ANY ($1) AND s.me_id = n.me_id "
-"                      AND s.period_id = n.period_id AND s.line_no = n.line_no)";
+"                        AND n.period_id = s.period_id AND n.line_no = s.line_no))";
 
 static const char *const record_run =
 "WITH run AS (INSERT INTO wwva_internal.refresh_run (started_at, finished_at, pairs, rebuilt_pairs, "
 "                                           batches, postings, events, changes) "
 "             VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7) RETURNING run_id) "
 "DELETE FROM wwva_internal.refresh_run r USING run WHERE r.run_id <= run.run_id - 1000";
-
-/* The ME ids of the work, in order, copied out of the step's memory. */
-static Datum *
-work_mes(int *count)
-{
-	Datum	   *ids;
-
-	if (SPI_processed > INT_MAX)
-		elog(ERROR, "wwva.refresh: too many MEs");
-	*count = (int) SPI_processed;
-	ids = palloc(sizeof(Datum) * Max(*count, 1));
-	for (int i = 0; i < *count; i++)
-	{
-		bool		isnull;
-
-		ids[i] = SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-												 1, &isnull),
-								   false, -1);
-	}
-	return ids;
-}
-
-/* The one value the last step returned, copied to the caller's memory, or NULL. */
-static Datum
-step_datum(bool *isnull)
-{
-	Datum		value;
-
-	*isnull = true;
-	if (SPI_processed < 1)
-		return (Datum) 0;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
-	if (*isnull)
-		return (Datum) 0;
-	return SPI_datumTransfer(value, false, -1);
-}
 
 /* Step 2; the number of pairs rebuilt. */
 static int64
@@ -458,37 +352,36 @@ rebuild(Refresh *refresh)
  * pair instead.
  */
 static void
-read_traces(Refresh *refresh, bool untraced, int64 *changes, int64 *postings, int64 *events)
+read_traces(Refresh *refresh, bool untraced)
 {
 	run_step(refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
 	if (run_step(refresh, check_intact, 0, NULL, NULL, NULL) > 0 || untraced)
 		run_step(refresh, rebuild_everything, 0, NULL, NULL, NULL);
 	run_step(refresh, read_changes, 0, NULL, NULL, NULL);
-	*changes = run_step(refresh, "DELETE FROM wwva_internal.pending_change", 0, NULL, NULL, NULL);
+	refresh->changes = run_step(refresh, "DELETE FROM wwva_internal.pending_change", 0, NULL, NULL, NULL);
 	run_step(refresh, read_postings, 0, NULL, NULL, NULL);
-	*postings = run_step(refresh, "DELETE FROM wwva_internal.pending_posting", 0, NULL, NULL, NULL);
+	refresh->postings = run_step(refresh, "DELETE FROM wwva_internal.pending_posting", 0, NULL, NULL, NULL);
 	run_step(refresh, read_events, 0, NULL, NULL, NULL);
-	*events = run_step(refresh, "DELETE FROM wwva_internal.pending_event", 0, NULL, NULL, NULL);
+	refresh->events = run_step(refresh, "DELETE FROM wwva_internal.pending_event", 0, NULL, NULL, NULL);
 	if (run_step(refresh, drop_gone_figures, 0, NULL, NULL, NULL) > 0)
 		run_step(refresh, drop_gone_lines, 0, NULL, NULL, NULL);
 	run_step(refresh, add_missing_pairs, 0, NULL, NULL, NULL);
 }
 
-/* Step 3, batch_size MEs at a time with a notice after each; the number of batches. */
-static int
-write_batches(Refresh *refresh, int32 batch_size, int64 pairs)
+/* Step 3, batch_size MEs at a time with a notice after each. */
+static void
+write_batches(Refresh *refresh, int32 batch_size)
 {
 	Oid			batch_type = TEXTARRAYOID;
-	int			nmes,
-				nbatches;
+	int			nmes;
 	Datum	   *mes;
 	int64		done = 0;
 
 	run_step(refresh, "SELECT DISTINCT me_id FROM wwva_internal.refresh_work ORDER BY me_id", 0, NULL, NULL, NULL);
-	mes = work_mes(&nmes);
-	nbatches = (nmes + batch_size - 1) / batch_size;
+	mes = step_column(&nmes);
+	refresh->batches = (nmes + batch_size - 1) / batch_size;
 
-	for (int b = 0; b < nbatches; b++)
+	for (int b = 0; b < refresh->batches; b++)
 	{
 		int			first = b * batch_size;
 		int			n = Min(batch_size, nmes - first);
@@ -497,31 +390,43 @@ write_batches(Refresh *refresh, int32 batch_size, int64 pairs)
 
 		run_step(refresh, store_added, 1, &batch_type, &batch, NULL);
 		run_step(refresh, store_counts, 1, &batch_type, &batch, NULL);
-		run_step(refresh, write_lines, 1, &batch_type, &batch, NULL);
+		write_lines(refresh, fresh_and_dropped_pairs, 1, &batch_type, &batch);
 		run_step(refresh,
 				 "SELECT count(*) FROM wwva_internal.refresh_work WHERE me_id = ANY ($1)",
 				 1, &batch_type, &batch, NULL);
 		done += step_result(1);
 		ereport(NOTICE,
 				(errmsg("wwva.refresh: batch %d of %d: %lld of %lld pairs done in %.1f s",
-						b + 1, nbatches, (long long) done, (long long) pairs,
+						b + 1, refresh->batches, (long long) done, (long long) refresh->pairs,
 						seconds_since(refresh->started))));
 	}
-	return nbatches;
+}
+
+/* The three steps, from the traces and the figures kept. */
+static void
+refresh_incrementally(Refresh *refresh, bool untraced, int32 batch_size)
+{
+	read_traces(refresh, untraced);
+	refresh->rebuilt = rebuild(refresh);
+	if (refresh->rebuilt > 0)
+		ereport(NOTICE,
+				(errmsg("wwva.refresh: %lld pairs rebuilt from the ledgers in %.1f s",
+						(long long) refresh->rebuilt, seconds_since(refresh->started))));
+	run_step(refresh, spread_recounts, 0, NULL, NULL, NULL);
+
+	run_step(refresh, "SELECT count(*) FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
+	refresh->pairs = step_result(1);
+	write_batches(refresh, batch_size);
+	run_step(refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
 }
 
 Datum
 wwva_refresh(PG_FUNCTION_ARGS)
 {
-	Refresh		refresh;
+	Refresh		refresh = {0};
 	int32		batch_size;
-	int64		postings,
-				events,
-				changes,
-				pairs,
-				rebuilt;
-	bool		untraced;
-	int			nbatches;
+	bool		citus,
+				untraced = false;
 
 	if (PG_ARGISNULL(0) || PG_GETARG_INT32(0) < 1)
 		ereport(ERROR,
@@ -541,33 +446,27 @@ wwva_refresh(PG_FUNCTION_ARGS)
 	if (SPI_execute("LOCK TABLE wwva_internal.refresh_lock IN SHARE ROW EXCLUSIVE MODE",
 					false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "wwva.refresh: could not lock wwva_internal.refresh_lock");
-	untraced = untraced_partitions();
+	citus = citus_tables();
+	if (!citus)
+		untraced = untraced_partitions();
 	refresh.snapshot = RegisterSnapshot(GetLatestSnapshot());
 
-	read_traces(&refresh, untraced, &changes, &postings, &events);
-	rebuilt = rebuild(&refresh);
-	if (rebuilt > 0)
-		ereport(NOTICE,
-				(errmsg("wwva.refresh: %lld pairs rebuilt from the ledgers in %.1f s",
-						(long long) rebuilt, seconds_since(refresh.started))));
-	run_step(&refresh, spread_recounts, 0, NULL, NULL, NULL);
-
-	run_step(&refresh, "SELECT count(*) FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
-	pairs = step_result(1);
-	nbatches = write_batches(&refresh, batch_size, pairs);
-
-	run_step(&refresh, "DELETE FROM wwva_internal.refresh_work", 0, NULL, NULL, NULL);
+	if (citus)
+		rewrite_from_statement(&refresh, batch_size);
+	else
+		refresh_incrementally(&refresh, untraced, batch_size);
 	{
 		Oid			types[7] = {TIMESTAMPTZOID, INT4OID, INT4OID, INT4OID, INT8OID, INT8OID,
 		INT8OID};
-		Datum		values[7] = {TimestampTzGetDatum(refresh.started), Int32GetDatum((int32) pairs),
-			Int32GetDatum((int32) rebuilt), Int32GetDatum(nbatches), Int64GetDatum(postings),
-		Int64GetDatum(events), Int64GetDatum(changes)};
+		Datum		values[7] = {TimestampTzGetDatum(refresh.started),
+			Int32GetDatum((int32) refresh.pairs), Int32GetDatum((int32) refresh.rebuilt),
+			Int32GetDatum(refresh.batches), Int64GetDatum(refresh.postings),
+		Int64GetDatum(refresh.events), Int64GetDatum(refresh.changes)};
 
 		run_step(&refresh, record_run, 7, types, values, NULL);
 	}
 
 	UnregisterSnapshot(refresh.snapshot);
 	SPI_finish();
-	PG_RETURN_INT64(pairs);
+	PG_RETURN_INT64(refresh.pairs);
 }

@@ -10,5 +10,6 @@
 
 extern void refresh_preconditions(void);
 extern bool untraced_partitions(void);
+extern bool citus_tables(void);
 
 #endif							/* REFRESH_CHECKS_H */

@@ -2,10 +2,12 @@
 # The Citus recipe of README "Scaling out", run as written: a coordinator
 # and two workers, CREATE EXTENSION wwva on every node, the reference
 # tables as Citus reference tables, wwva.ledger and wwva.user_event
-# distributed by me_id and colocated.  The statement and the EMC shares
-# must equal a single-node run line for line, and EXPLAIN must show the
-# per-ME aggregation inside the worker tasks (grouped by the distribution
-# column, so pushed down whole).
+# distributed by me_id and colocated.  Every public view must equal a
+# single-node run line for line, and so must wwva.refresh() on the
+# coordinator, after writes of every kind through it too; the row checks
+# must refuse what a single node refuses, with the same error; and EXPLAIN
+# must show the per-ME aggregation inside the worker tasks (grouped by the
+# distribution column, so pushed down whole).
 #
 # Citus is not packaged by Debian.  Without it this test says so and exits
 # 77 (skipped).
@@ -33,6 +35,9 @@ worker_2=$WWVA_SHARD_PORT
 finish() {
 	local rc=$?
 	"$PG_BIN/dropdb" --if-exists "$single" || true
+	for role in wwva_citus_analyst wwva_citus_me_me01 wwva_citus_me_me09 wwva_citus_me_me12; do
+		"$PG_BIN/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $role" || true
+	done
 	rm -rf "$work"
 	# wwva_cleanup reads the exit status from $?; without set +e the
 	# failing (exit) would end the trap here and leave the shards running
@@ -57,7 +62,7 @@ SELECT citus_add_node('127.0.0.1', $worker_1);
 SELECT citus_add_node('127.0.0.1', $worker_2);
 -- the small tables everywhere, the ledgers by ME, colocated
 SELECT create_reference_table(t)
-  FROM unnest(ARRAY['wwva.me', 'wwva.period', 'wwva.target', 'wwva.sharing_rule',
+  FROM unnest(ARRAY['wwva.me', 'wwva.period', 'wwva.target', 'wwva.sharing_rule', 'wwva.currency',
                     'wwva.emc', 'wwva.emc_member', 'wwva.emc_contract', 'wwva.emc_tier']::regclass[]) AS t;
 SELECT create_distributed_table('wwva.ledger', 'me_id');
 SELECT create_distributed_table('wwva.user_event', 'me_id', colocate_with => 'wwva.ledger');
@@ -68,35 +73,117 @@ psql_q -d "$single" -c "COPY (SELECT entry_id, me_id, booked_on, stream, kind, b
 psql_q -d "$single" -c "COPY (SELECT event_id, me_id, user_id, occurred_at, kind FROM wwva.user_event) TO STDOUT" |
 	psql_q -p "$coordinator" -d "$db" -c 'COPY wwva.user_event (event_id, me_id, user_id, occurred_at, kind) FROM STDIN'
 
-# change capture runs where wwva.refresh() reads it, not on the workers'
-# shards: after the load, nothing waits on a worker
-for port in "$worker_1" "$worker_2"; do
-	waiting=$(psql_q -p "$port" -d "$db" -At -c "SELECT (SELECT count(*) FROM wwva_internal.pending_change) + (SELECT count(*) FROM wwva_internal.pending_posting) + (SELECT count(*) FROM wwva_internal.pending_event)")
-	[ "$waiting" -eq 0 ] || fail "$waiting captured changes wait on the worker on port $port, where nothing reads them"
-done
-echo "ok: nothing captured waits on the workers"
-
 # a year beside the months, for the statements to date
 for node in "-d $single" "-p $coordinator -d $db"; do
 	# shellcheck disable=SC2086
 	psql_q $node -c "INSERT INTO wwva.period (period_id, starts_on, ends_on, calendar) VALUES ('2024', '2024-01-01', '2025-01-01', 'year')"
 done
-# every public view, line for line (a month's and a to-date slice too)
+# the same query on both, line for line, as the owner or as ROLE
+compare() {
+	local what="$1" query="$2" role="${3:-postgres}"
+	psql_q -d "$single" -U "$role" -c "COPY ($query) TO STDOUT" >"$work/single.$what"
+	psql_q -p "$coordinator" -d "$db" -U "$role" -c "COPY ($query) TO STDOUT" >"$work/citus.$what" 2>"$work/citus.$what.err" ||
+		fail "$what fails under Citus as $role: $(grep -m1 ERROR "$work/citus.$what.err")"
+	[ "$what" = unassigned ] || [ -s "$work/single.$what" ] || fail "$what: the single-node result is empty"
+	cmp -s "$work/single.$what" "$work/citus.$what" || { diff "$work/single.$what" "$work/citus.$what" | head >&2; fail "$what differs under Citus as $role"; }
+	echo "ok: $what equal on $(wc -l <"$work/single.$what") lines under Citus as $role"
+}
+statement="SELECT * FROM wwva.statement ORDER BY me_id, period_id, line_no"
+materialized="SELECT me_id, period_id, line, item, unit, actual, target, variance, achievement, line_no, period_no, starts_on, ends_on, calendar FROM wwva.materialized_statement ORDER BY me_id, period_id, line_no"
+refresh() {
+	psql_q -d "$single" -c "SET client_min_messages = warning" -c "SELECT wwva.refresh()" >/dev/null
+	psql_q -p "$coordinator" -d "$db" -c "SELECT wwva.refresh()" >/dev/null 2>"$work/refresh.notices"
+	grep -q 'Citus tables, whose changes are written on the workers and not traced here; rewriting every pair' "$work/refresh.notices" ||
+		{ cat "$work/refresh.notices" >&2; fail "the refresh on the coordinator does not say that it rewrites every pair"; }
+}
+nothing_waits_on_the_workers() {
+	local port waiting
+	for port in "$worker_1" "$worker_2"; do
+		waiting=$(psql_q -p "$port" -d "$db" -At -c "SELECT (SELECT count(*) FROM wwva_internal.pending_change) + (SELECT count(*) FROM wwva_internal.pending_posting) + (SELECT count(*) FROM wwva_internal.pending_event)")
+		[ "$waiting" -eq 0 ] || fail "$waiting captured changes wait on the worker on port $port, where nothing reads them"
+	done
+	echo "ok: nothing captured waits on the workers $1"
+}
+
+# change capture runs where wwva.refresh() reads it, not on the workers'
+# shards: after the load, nothing waits on a worker
+nothing_waits_on_the_workers "after the load"
+
+# every public view (a month's and a to-date slice too)
 for what in statement figures user_resources value_added_sharing revenues costs marginal_income \
 	statement_to_date emc_pools emc_shares unassigned statement_of_a_month; do
 	case "$what" in
-	statement) query="SELECT * FROM wwva.statement ORDER BY me_id, period_id, line_no" ;;
+	statement) query=$statement ;;
 	statement_to_date) query="SELECT * FROM wwva.statement_to_date ORDER BY me_id, period_id, to_date_of, line_no" ;;
 	statement_of_a_month) query="SELECT * FROM wwva.statement WHERE period_id = '2024-03' ORDER BY me_id, line_no" ;;
 	*) query="SELECT * FROM wwva.$what ORDER BY 1, 2, 3" ;;
 	esac
-	psql_q -d "$single" -c "COPY ($query) TO STDOUT" >"$work/single.$what"
-	psql_q -p "$coordinator" -d "$db" -c "LOAD 'wwva'" -c "COPY ($query) TO STDOUT" >"$work/citus.$what" 2>"$work/citus.$what.err" ||
-		fail "$what fails under Citus: $(grep -m1 ERROR "$work/citus.$what.err")"
-	[ "$what" = unassigned ] || [ -s "$work/single.$what" ] || fail "$what: the single-node result is empty"
-	cmp -s "$work/single.$what" "$work/citus.$what" || { diff "$work/single.$what" "$work/citus.$what" | head >&2; fail "$what differs under Citus"; }
-	echo "ok: $what equal on $(wc -l <"$work/single.$what") lines under Citus"
+	compare "$what" "$query"
 done
+
+# the materialized statement: rewritten on the coordinator, equal to the
+# view; a second refresh rewrites no unchanged line
+refresh
+compare materialized_statement "$materialized"
+stamp="SELECT max(computed_at) FROM wwva.materialized_statement"
+before=$(psql_q -p "$coordinator" -d "$db" -At -c "$stamp")
+refresh
+[ "$(psql_q -p "$coordinator" -d "$db" -At -c "$stamp")" = "$before" ] || fail "a refresh with nothing changed rewrote lines"
+echo "ok: a refresh with nothing changed keeps every line"
+
+# writes of every kind through the coordinator, then a refresh
+psql_q -d "$single" -f test/shards/writes.sql >/dev/null
+psql_q -p "$coordinator" -d "$db" -f test/shards/writes.sql >/dev/null
+nothing_waits_on_the_workers "after the writes"
+refresh
+compare statement_after_writes "$statement"
+compare emc_shares_after_writes "SELECT * FROM wwva.emc_shares ORDER BY 1, 2, 3"
+compare materialized_after_writes "$materialized"
+
+# the row checks refuse the same rows with the same SQLSTATE, message and
+# hint on a worker as on a single node; nothing refused is written
+for refused in \
+	"INSERT INTO wwva.ledger (entry_id, me_id, booked_on, stream, kind, amount) VALUES (900010, 'me99', '2024-03-01', 'hardware', 'revenue', 1)" \
+	"INSERT INTO wwva.user_event (event_id, me_id, user_id, occurred_at, kind) VALUES (900010, 'me03', 1, '2024-03-01', 'purchase')" \
+	"DELETE FROM wwva.me WHERE me_id = 'me04'" \
+	"UPDATE wwva.me SET me_id = 'me04b' WHERE me_id = 'me04'"; do
+	single_error=$(psql_q -d "$single" -v VERBOSITY=verbose -c "$refused" 2>&1 | grep -E '^(ERROR|HINT):' || true)
+	citus_error=$(psql_q -p "$coordinator" -d "$db" -v VERBOSITY=verbose -c "$refused" 2>&1 | grep -E '^(ERROR|HINT):' || true)
+	[ -n "$single_error" ] || fail "a single node accepts: $refused"
+	[ "$single_error" = "$citus_error" ] || fail "Citus answers \"$refused\" with \"$citus_error\", a single node with \"$single_error\""
+	echo "ok: refused as on a single node: ${single_error%%$'\n'*}"
+done
+# An ME with rows that is also an EMC member fails two checks, on two
+# workers at once: Citus reports whichever error comes back first.
+error=$(psql_q -p "$coordinator" -d "$db" -v VERBOSITY=verbose -c "DELETE FROM wwva.me WHERE me_id = 'me03'" 2>&1 | grep -E '^ERROR:' || true)
+case "$error" in
+"ERROR:  23503: ME \"me03\" still has ledger postings or user events" | "ERROR:  23503: ME \"me03\" is member \"me03\" of EMC \"emc_laundry\"")
+	echo "ok: an ME with rows in an EMC is refused: $error" ;;
+*) fail "deleting ME me03 (rows, and a member of emc_laundry) under Citus gives: ${error:-no error}" ;;
+esac
+compare statement_after_refusals "$statement"
+
+# an analyst who sees three MEs through row-level security, the same on
+# both; on the workers it may use the schema of the functions the views
+# call there (README)
+psql_q -d "$single" -f test/shards/analyst.sql >/dev/null
+psql_q -p "$coordinator" -d "$db" -f test/shards/analyst.sql >/dev/null
+for port in "$worker_1" "$worker_2"; do
+	psql_q -p "$port" -d "$db" -c "GRANT USAGE ON SCHEMA wwva_internal TO wwva_citus_analyst"
+done
+for what in statement figures emc_pools emc_shares unassigned statement_to_date statement_of_a_month materialized_statement; do
+	case "$what" in
+	statement) query=$statement ;;
+	statement_to_date) query="SELECT * FROM wwva.statement_to_date ORDER BY me_id, period_id, to_date_of, line_no" ;;
+	statement_of_a_month) query="SELECT * FROM wwva.statement WHERE period_id = '2024-03' ORDER BY me_id, line_no" ;;
+	materialized_statement) query=$materialized ;;
+	*) query="SELECT * FROM wwva.$what ORDER BY 1, 2, 3" ;;
+	esac
+	compare "$what" "$query" wwva_citus_analyst
+done
+[ "$(psql_q -p "$coordinator" -d "$db" -U wwva_citus_analyst -At -c "SELECT string_agg(DISTINCT me_id, ',' ORDER BY me_id) FROM wwva.statement")" = me01,me09,me12 ] ||
+	fail "the analyst under Citus does not see exactly its three MEs"
+echo "ok: the analyst under Citus sees its three MEs only"
 
 psql_q -p "$coordinator" -d "$db" -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM wwva.statement" >"$work/plan"
 grep -q 'Custom Scan (Citus Adaptive)' "$work/plan" || { cat "$work/plan" >&2; fail "the statement does not run as a Citus plan"; }

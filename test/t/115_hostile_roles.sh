@@ -530,6 +530,11 @@ wwva_internal.slice_day(integer,boolean,text[],text[],text[],text[])	SELECT me_i
 wwva_internal.slice_instant(integer,date)	SELECT wwva_internal.slice_instant(0, DATE '2016-01-01');
 wwva_internal.slice_instant(integer,date)	SELECT me_id, period_id, to_date_of, item, actual FROM wwva.statement_to_date WHERE to_date_of IN (SELECT period_id FROM wwva.period) AND me_id = '@ME@' ORDER BY 1, 2, 3, line_no;
 wwva_internal.slice_mes()	SELECT wwva_internal.slice_mes();
+wwva_internal.currency_in_use(text)	SELECT m.me_id, wwva_internal.currency_in_use(m.currency) FROM wwva.me m ORDER BY 1;
+wwva_internal.currency_in_use(text)	SELECT code, minor_unit FROM wwva.currency WHERE NOT shipped ORDER BY 1;
+wwva_internal.shards_hold_me(text)	SELECT wwva_internal.shards_hold_me('@ME@');
+wwva_internal.visible_mes()	SELECT * FROM wwva_internal.visible_mes() ORDER BY 1;
+wwva_internal.visible_mes()	SELECT me_id, period_id, line_no, actual FROM wwva.materialized_statement WHERE me_id = '@ME@';
 wwva_internal.slice_mes()	SELECT me_id, period_id, active_users FROM wwva.user_resources WHERE calendar = 'default' ORDER BY 1, 2;
 CALLS
 
