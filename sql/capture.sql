@@ -280,6 +280,31 @@ CREATE TRIGGER capture_delete AFTER DELETE ON @extschema@.ledger
 CREATE TRIGGER capture_truncate AFTER TRUNCATE ON @extschema@.ledger
     FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_change();
 
+-- On Citus, writes to its tables run on the workers' shards: the
+-- coordinator traces none, and the capture triggers skip the shards
+-- (capture_change).  Citus's catalog exists only where it is installed,
+-- hence the dynamic query.
+CREATE FUNCTION wwva_internal.citus_tables() RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    found boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+                             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid
+                            WHERE c.relnamespace OPERATOR(pg_catalog.=) $1)'
+        INTO found USING '@extschema@'::regnamespace;
+    RETURN found;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.citus_tables() IS
+'Whether a table of schema wwva is a Citus table (distributed or reference): its changes are then made on the workers, untraced here, and wwva.refresh() rewrites every pair.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.citus_tables() FROM PUBLIC;
+
 CREATE TRIGGER capture_insert AFTER INSERT ON @extschema@.user_event
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION wwva_internal.capture_events();

@@ -207,6 +207,8 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE
+       WHEN wwva_internal.citus_tables()
+       THEN 'Citus tables: their changes are made on the workers, untraced here; every refresh rewrites every pair'
        WHEN NOT EXISTS (SELECT FROM wwva_internal.capture_intact)
        THEN 'change traces lost (crash, failover or restore) or never taken (new install): the next refresh rebuilds everything'
        WHEN EXISTS (SELECT FROM wwva_internal.uncaptured_partitions() u WHERE u.is_foreign)
@@ -261,6 +263,22 @@ COMMENT ON COLUMN @extschema@.refresh_status.verified IS
 COMMENT ON COLUMN @extschema@.refresh_status.rebuild_reason IS
 'Why the next refresh rebuilds every pair from the ledgers; NULL when verified.';
 
+-- The MEs as the caller sees them, through a function rather than a join:
+-- on Citus wwva.me is a reference table, which Citus cannot join with the
+-- local tables here (nor inside the policy on wwva.materialized_statement,
+-- sql/security.sql), while the function's own query it runs as any other.
+-- PL/pgSQL, so that the planner does not inline the query back.
+CREATE FUNCTION wwva_internal.visible_mes() RETURNS SETOF text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT m.me_id FROM @extschema@.me m;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.visible_mes() IS
+'The MEs the caller can see in wwva.me: the test of the policy on wwva.materialized_statement, run as the reader.';
+
 CREATE VIEW @extschema@.materialized_staleness AS
 SELECT m.me_id,
        f.computed_at,
@@ -270,7 +288,7 @@ SELECT m.me_id,
             THEN COALESCE(pg_catalog.now() - p.oldest_pending_at, interval '0') END AS stale_for,
        f.computed_at IS NOT NULL AND p.pending IS NULL AND v.reason IS NULL AS up_to_date,
        v.reason IS NULL AS verified
-  FROM @extschema@.me m
+  FROM wwva_internal.visible_mes() m(me_id)
  CROSS JOIN wwva_internal.trace_verdict() v
   LEFT JOIN (SELECT x.me_id, max(x.computed_at) AS computed_at
                FROM wwva_internal.materialized_figures x

@@ -43,22 +43,11 @@ BEGIN
 END
 $$;
 
--- The policy reads the MEs through a function: on Citus wwva.me is a
--- reference table, which Citus cannot join with this local table inside
--- a policy, while the function's own query it runs as any other.
--- PL/pgSQL, so that the planner does not inline the query back; the
--- uncorrelated IN makes it one call per query and a hash of the MEs.
-CREATE FUNCTION wwva_internal.visible_mes() RETURNS SETOF text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RETURN QUERY SELECT m.me_id FROM @extschema@.me m;
-END
-$$;
-COMMENT ON FUNCTION wwva_internal.visible_mes() IS
-'The MEs the caller can see in wwva.me: the test of the policy on wwva.materialized_statement, run as the reader.';
-
+-- The policy reads the MEs through wwva_internal.visible_mes()
+-- (sql/materialize.sql): on Citus wwva.me is a reference table, which
+-- Citus cannot join with this local table inside a policy, while the
+-- function's own query it runs as any other.  The uncorrelated IN makes
+-- it one call per query and a hash of the MEs.
 ALTER TABLE @extschema@.materialized_statement ENABLE ROW LEVEL SECURITY;
 CREATE POLICY me_visible ON @extschema@.materialized_statement FOR SELECT
     USING (me_id IN (SELECT wwva_internal.visible_mes()));

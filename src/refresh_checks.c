@@ -80,23 +80,14 @@ untraced_partitions(void)
 /*
  * Whether any table of schema wwva is a Citus table (distributed or
  * reference): its changes are then written on the workers, and the
- * refresh rewrites every line (refresh_rewrite.c).  Citus's catalog
- * pg_dist_partition exists only where Citus is installed.
+ * refresh rewrites every line (refresh_rewrite.c).
  */
 bool
 citus_tables(void)
 {
 	bool		isnull;
 
-	if (SPI_execute("SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "wwva.refresh: could not look for Citus");
-	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-		return false;
-	if (SPI_execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p "
-					"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid "
-					"WHERE c.relnamespace OPERATOR(pg_catalog.=) 'wwva'::pg_catalog.regnamespace)",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "wwva.refresh: could not read Citus's tables");
+	if (SPI_execute("SELECT wwva_internal.citus_tables()", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "wwva.refresh: could not look for Citus tables");
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }

@@ -282,3 +282,80 @@ COMMENT ON FUNCTION wwva_internal.visible_mes() IS
 'The MEs the caller can see in wwva.me: the test of the policy on wwva.materialized_statement, run as the reader.';
 ALTER POLICY me_visible ON @extschema@.materialized_statement
     USING (me_id IN (SELECT wwva_internal.visible_mes()));
+
+-- Citus: the status views say that every refresh rewrites every pair, and
+-- materialized_staleness reads the MEs through wwva_internal.visible_mes().
+-- On Citus, writes to its tables run on the workers' shards: the
+-- coordinator traces none, and the capture triggers skip the shards
+-- (capture_change).  Citus's catalog exists only where it is installed,
+-- hence the dynamic query.
+CREATE FUNCTION wwva_internal.citus_tables() RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    found boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+                             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid
+                            WHERE c.relnamespace OPERATOR(pg_catalog.=) $1)'
+        INTO found USING '@extschema@'::regnamespace;
+    RETURN found;
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.citus_tables() IS
+'Whether a table of schema wwva is a Citus table (distributed or reference): its changes are then made on the workers, untraced here, and wwva.refresh() rewrites every pair.';
+REVOKE EXECUTE ON FUNCTION wwva_internal.citus_tables() FROM PUBLIC;
+CREATE OR REPLACE FUNCTION wwva_internal.trace_verdict(OUT reason text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE
+       WHEN wwva_internal.citus_tables()
+       THEN 'Citus tables: their changes are made on the workers, untraced here; every refresh rewrites every pair'
+       WHEN NOT EXISTS (SELECT FROM wwva_internal.capture_intact)
+       THEN 'change traces lost (crash, failover or restore) or never taken (new install): the next refresh rebuilds everything'
+       WHEN EXISTS (SELECT FROM wwva_internal.uncaptured_partitions() u WHERE u.is_foreign)
+       THEN 'foreign partitions: their changes are made on their shards, untraced here; every refresh rebuilds everything'
+       WHEN EXISTS (SELECT FROM wwva_internal.captured_partition k
+                     WHERE NOT wwva_internal.in_ledgers(k.relid))
+       THEN 'partitions detached or dropped since the last refresh: the next refresh rebuilds everything'
+       ELSE (SELECT 'partitions not captured until now (' || pg_catalog.string_agg(u.part::text, ', ' ORDER BY u.part::text)
+                    || '): the next refresh rebuilds everything'
+               FROM wwva_internal.uncaptured_partitions() u)
+       END
+$$;
+CREATE OR REPLACE VIEW @extschema@.materialized_staleness AS
+SELECT m.me_id,
+       f.computed_at,
+       COALESCE(p.pending, 0) AS pending,
+       p.oldest_pending_at,
+       CASE WHEN v.reason IS NULL
+            THEN COALESCE(pg_catalog.now() - p.oldest_pending_at, interval '0') END AS stale_for,
+       f.computed_at IS NOT NULL AND p.pending IS NULL AND v.reason IS NULL AS up_to_date,
+       v.reason IS NULL AS verified
+  FROM wwva_internal.visible_mes() m(me_id)
+ CROSS JOIN wwva_internal.trace_verdict() v
+  LEFT JOIN (SELECT x.me_id, max(x.computed_at) AS computed_at
+               FROM wwva_internal.materialized_figures x
+              GROUP BY x.me_id) f ON f.me_id = m.me_id
+  LEFT JOIN LATERAL (
+        SELECT count(*) AS pending, min(q.logged_at) AS oldest_pending_at
+          FROM (SELECT pp.logged_at FROM wwva_internal.pending_posting pp WHERE pp.me_id = m.me_id
+                UNION ALL
+                SELECT pe.logged_at FROM wwva_internal.pending_event pe WHERE pe.me_id = m.me_id
+                UNION ALL
+                SELECT pc.logged_at FROM wwva_internal.pending_change pc
+                 WHERE pc.me_id = m.me_id OR pc.me_id IS NULL) q
+        HAVING count(*) > 0) p ON true;
+-- CREATE OR REPLACE VIEW resets the view's options
+DO $$
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::integer >= 150000 THEN
+        ALTER VIEW @extschema@.materialized_staleness SET (security_invoker = true);
+    END IF;
+END
+$$;
