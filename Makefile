@@ -3,7 +3,7 @@ EXTVERSION = $(shell grep -m1 default_version $(EXTENSION).control | cut -d"'" -
 
 MODULE_big = wwva
 OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_make.o \
-       src/ledger_check.o src/money.o src/exact_sum.o src/numeric_digits.o \
+       src/ledger_check.o src/closed_periods.o src/money.o src/exact_sum.o src/numeric_digits.o \
        src/period_map.o src/spans.o src/me_state.o src/ledger_agg.o \
        src/user_entries.o src/user_sets.o src/user_state.o src/user_spans.o src/user_counts.o \
        src/user_agg.o src/user_stored.o src/emc.o src/emc_split.o src/emc_split_agg.o \
@@ -14,14 +14,15 @@ OBJS = src/wwva.o src/periods.o src/local_clock.o src/calendar.o src/calendar_ma
 # the tables users fill and their checks, periods and the calendar, the
 # two one-pass aggregates, exact money, the statement's arithmetic, the
 # five sections, the catalogue of lines and the long statement, the EMC
-# contracts, change capture, the materialized statement, privileges, and
+# contracts, change capture, the materialized statement, closed periods,
+# privileges, and
 # the finishing touches every script ends with.
 SQL_SOURCES = sql/internal.sql sql/currency.sql sql/ledgers.sql sql/calendar.sql sql/slices.sql \
        sql/ledger_totals.sql sql/user_resources.sql sql/money.sql sql/figures.sql \
        sql/section1_user_resources.sql sql/section2_value_added_sharing.sql \
        sql/section3_revenues.sql sql/section4_costs.sql \
        sql/section5_marginal_income.sql sql/statement_lines.sql sql/statement.sql \
-       sql/emc.sql sql/capture.sql sql/materialize.sql sql/upgrades.sql sql/grants.sql \
+       sql/emc.sql sql/capture.sql sql/materialize.sql sql/closing.sql sql/upgrades.sql sql/grants.sql \
        sql/security.sql sql/finish.sql
 
 # Released versions' scripts are committed files in sql/releases: the

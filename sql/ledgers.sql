@@ -106,6 +106,7 @@ CREATE TABLE @extschema@.ledger (
     partner_id text,
     memo       text,
     source_ref text,
+    reverses_entry_id bigint,
     CONSTRAINT ledger_behavior_only_for_costs
         CHECK ((kind = 'cost') = (behavior IS NOT NULL))
 ) PARTITION BY LIST (me_id);
@@ -213,6 +214,7 @@ COMMENT ON COLUMN @extschema@.ledger.category IS 'Free breakdown, e.g. materials
 COMMENT ON COLUMN @extschema@.ledger.user_id IS 'User the posting concerns, when known.';
 COMMENT ON COLUMN @extschema@.ledger.partner_id IS 'Ecosystem partner the posting concerns, when known.';
 COMMENT ON COLUMN @extschema@.ledger.memo IS 'Free text.';
+COMMENT ON COLUMN @extschema@.ledger.reverses_entry_id IS 'The posting this one reverses (wwva.reverse_entry): its exact negation, of the same ME, with the reason in memo.';
 COMMENT ON COLUMN @extschema@.ledger.source_ref IS 'The loader''s own reference of the posting (file and line, message id), unique per ME when given: a batch sent again with INSERT ... ON CONFLICT DO NOTHING is stored once.';
 
 COMMENT ON TABLE @extschema@.user_event IS
@@ -255,16 +257,17 @@ $$;
 CREATE FUNCTION wwva_internal.ledger_check() RETURNS trigger
 AS 'MODULE_PATHNAME', 'wwva_ledger_check' LANGUAGE C;
 COMMENT ON FUNCTION wwva_internal.ledger_check() IS
-'Trigger: rejects a wwva.ledger row with an unknown ME, stream, kind or behavior, or a non-finite amount, naming the row.';
+'Trigger: rejects a wwva.ledger row with an unknown ME, stream, kind or behavior, or a non-finite amount, naming the row; and the insert, change or delete of a posting booked in a closed period of its ME.';
 
 CREATE FUNCTION wwva_internal.user_event_check() RETURNS trigger
 AS 'MODULE_PATHNAME', 'wwva_user_event_check' LANGUAGE C;
 COMMENT ON FUNCTION wwva_internal.user_event_check() IS
-'Trigger: rejects a wwva.user_event row with an unknown ME or kind, naming the row.';
+'Trigger: rejects a wwva.user_event row with an unknown ME or kind, naming the row; and the insert, change or delete of an event in a closed period of its ME or in the K-1 periods before it.';
 
-CREATE TRIGGER ledger_check BEFORE INSERT OR UPDATE ON @extschema@.ledger
+-- On delete too: a row of a closed period is not removed (src/closed_periods.c).
+CREATE TRIGGER ledger_check BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.ledger
     FOR EACH ROW EXECUTE FUNCTION wwva_internal.ledger_check();
-CREATE TRIGGER user_event_check BEFORE INSERT OR UPDATE ON @extschema@.user_event
+CREATE TRIGGER user_event_check BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.user_event
     FOR EACH ROW EXECUTE FUNCTION wwva_internal.user_event_check();
 
 -- Citus keeps a reference table's rows in a shard on every node, and runs a

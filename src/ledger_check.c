@@ -5,8 +5,10 @@
  * These tables take tens of millions of rows, so the checks run in C and
  * look each ME up once per statement (a foreign key would run a query per
  * row).  An ME that still has rows cannot be deleted: wwva.me's own trigger
- * refuses it after waiting for in-flight writers.  A restore does not look
- * the ME up (see restoring()).
+ * refuses it after waiting for in-flight writers.  The same triggers keep
+ * rows out of, in and unchanged in the closed periods of their ME
+ * (closed_periods.c), on insert, update and delete.  A restore does
+ * neither (see restoring()).
  *
  * The functions read columns by name and type, so they run only on the
  * tables they are written for: wwva.ledger and wwva.user_event (or tables
@@ -17,6 +19,7 @@
  *-------------------------------------------------------------------------
  */
 #include "wwva.h"
+#include "closed_periods.h"
 
 #include "access/htup_details.h"
 #include "catalog/partition.h"
@@ -106,27 +109,33 @@ static const CheckedTable event_table = {"wwva_internal.user_event_check", "user
 typedef struct CheckState
 {
 	HTAB	   *known_me;
+	ClosedPeriods *closed;
 	char	   *me_query;
 	Oid			schema;			/* the root table's: wwva for the real one */
 	Oid			relid;			/* the relation verified, or InvalidOid */
 	AttrNumber	attnums[MAX_CHECKED_COLUMNS];	/* its columns, by the enums above */
 } CheckState;
 
-/* The row a BEFORE INSERT OR UPDATE row trigger checks: the new version. */
+/*
+ * The rows a BEFORE row trigger checks: the new version (NULL for a
+ * delete), and in *old the old one (NULL for an insert).
+ */
 static HeapTuple
-checked_row(FunctionCallInfo fcinfo, const char *name, Relation *rel)
+checked_row(FunctionCallInfo fcinfo, const char *name, Relation *rel, HeapTuple *old)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s must be a BEFORE INSERT OR UPDATE row trigger", name),
+				 errmsg("%s must be a BEFORE INSERT OR UPDATE OR DELETE row trigger", name),
 				 errhint("The extension creates this trigger itself; do not attach the function elsewhere.")));
 	*rel = trigdata->tg_relation;
+	*old = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ? NULL : trigdata->tg_trigtuple;
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		return NULL;
 	return TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 }
 
@@ -245,6 +254,7 @@ check_state(FunctionCallInfo fcinfo, const CheckedTable *table, Relation rel)
 									  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 		state->me_query = psprintf("SELECT 1 FROM %s.me WHERE me_id OPERATOR(pg_catalog.=) $1",
 								   quote_identifier(get_namespace_name(schema)));
+		state->closed = closed_periods_create(fcinfo->flinfo->fn_mcxt, schema);
 		MemoryContextSwitchTo(old);
 		fcinfo->flinfo->fn_extra = state;
 	}
@@ -363,6 +373,65 @@ refuse_foreign_partition(Relation rel, const char *row_name, text *me_id)
 			 errhint("Write the rows of an ME kept on a shard on that shard's server, into its wwva.ledger and wwva.user_event; this server reads them from there.")));
 }
 
+/* What the trigger would do to a row: for messages. */
+static const char *
+action(HeapTuple new_row, HeapTuple old_row)
+{
+	return new_row == NULL ? "deleted" : old_row == NULL ? "inserted" : "changed";
+}
+
+#define CLOSED_HINT \
+	"Post a correcting entry in an open period (wwva.reverse_entry(entry_id, booked_on, reason) negates a posting), or reopen the period with a reason (wwva.reopen_period)."
+
+/* A posting booked in a closed period of its ME is neither written nor removed. */
+static void
+refuse_closed_posting(CheckState *state, HeapTuple tuple, TupleDesc desc, const char *done)
+{
+	text	   *me_id = text_column(state, tuple, desc, LEDGER_ME_ID);
+	bool		isnull;
+	Datum		booked_on = column(state, tuple, desc, LEDGER_BOOKED_ON, &isnull);
+	const Closure *c;
+
+	if (me_id == NULL || isnull || restoring())
+		return;
+	c = closure_of_posting(state->closed, me_id, DatumGetDateADT(booked_on));
+	if (c != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s cannot be %s: period \"%s\" of ME \"%s\" is closed (closed by %s at %s)",
+						ledger_row_name(state, tuple, desc), done, c->period_id,
+						text_for_message(me_id), c->closed_by, timestamptz_to_str(c->closed_at)),
+				 errhint(CLOSED_HINT)));
+}
+
+/*
+ * An event in a closed period of its ME, or in the K-1 periods before it
+ * (its lifetime users look back on them), is neither written nor removed.
+ */
+static void
+refuse_closed_event(CheckState *state, HeapTuple tuple, TupleDesc desc, const char *done)
+{
+	text	   *me_id = text_column(state, tuple, desc, EVENT_ME_ID);
+	bool		isnull;
+	Datum		occurred_at = column(state, tuple, desc, EVENT_OCCURRED_AT, &isnull);
+	const Closure *c;
+	bool		looked_back;
+
+	if (me_id == NULL || isnull || TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(occurred_at)) ||
+		restoring())
+		return;
+	c = closure_of_event(state->closed, me_id, DatumGetTimestampTz(occurred_at), &looked_back);
+	if (c != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s cannot be %s: %s period \"%s\" of ME \"%s\" is closed (closed by %s at %s)",
+						event_row_name(state, tuple, desc), done,
+						looked_back ? "it counts in the lifetime users of" : "its",
+						c->period_id, text_for_message(me_id), c->closed_by,
+						timestamptz_to_str(c->closed_at)),
+				 errhint(CLOSED_HINT)));
+}
+
 #define REJECT(code, row_name, hint, ...) \
 	ereport(ERROR, \
 			(errcode(code), \
@@ -373,18 +442,28 @@ Datum
 wwva_ledger_check(PG_FUNCTION_ARGS)
 {
 	Relation	rel;
-	HeapTuple	tuple = checked_row(fcinfo, "wwva_internal.ledger_check", &rel);
+	HeapTuple	old_row;
+	HeapTuple	tuple = checked_row(fcinfo, "wwva_internal.ledger_check", &rel, &old_row);
 	TupleDesc	desc = RelationGetDescr(rel);
 	CheckState *state = check_state(fcinfo, &ledger_table, rel);
-	text	   *me_id = text_column(state, tuple, desc, LEDGER_ME_ID);
-	text	   *stream = text_column(state, tuple, desc, LEDGER_STREAM);
-	text	   *kind = text_column(state, tuple, desc, LEDGER_KIND);
-	text	   *behavior = text_column(state, tuple, desc, LEDGER_BEHAVIOR);
+	text	   *me_id;
+	text	   *stream,
+			   *kind,
+			   *behavior;
 	bool		isnull;
-	Datum		booked_on = column(state, tuple, desc, LEDGER_BOOKED_ON, &isnull);
+	Datum		booked_on;
 	Datum		amount;
 	bool		is_cost;
 
+	if (old_row != NULL)
+		refuse_closed_posting(state, old_row, desc, action(tuple, old_row));
+	if (tuple == NULL)
+		return PointerGetDatum(old_row);
+	me_id = text_column(state, tuple, desc, LEDGER_ME_ID);
+	stream = text_column(state, tuple, desc, LEDGER_STREAM);
+	kind = text_column(state, tuple, desc, LEDGER_KIND);
+	behavior = text_column(state, tuple, desc, LEDGER_BEHAVIOR);
+	booked_on = column(state, tuple, desc, LEDGER_BOOKED_ON, &isnull);
 	if (me_id == NULL)
 		REJECT(ERRCODE_NOT_NULL_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "Give the me_id of an ME in wwva.me.", "no me_id");
@@ -427,6 +506,7 @@ wwva_ledger_check(PG_FUNCTION_ARGS)
 		REJECT(ERRCODE_FOREIGN_KEY_VIOLATION, ledger_row_name(state, tuple, desc),
 			   "Add the ME first: INSERT INTO wwva.me (me_id, name) VALUES (...).",
 			   "unknown ME \"%s\"", text_for_message(me_id));
+	refuse_closed_posting(state, tuple, desc, action(tuple, old_row));
 
 	return PointerGetDatum(tuple);
 }
@@ -435,14 +515,21 @@ Datum
 wwva_user_event_check(PG_FUNCTION_ARGS)
 {
 	Relation	rel;
-	HeapTuple	tuple = checked_row(fcinfo, "wwva_internal.user_event_check", &rel);
+	HeapTuple	old_row;
+	HeapTuple	tuple = checked_row(fcinfo, "wwva_internal.user_event_check", &rel, &old_row);
 	TupleDesc	desc = RelationGetDescr(rel);
 	CheckState *state = check_state(fcinfo, &event_table, rel);
-	text	   *me_id = text_column(state, tuple, desc, EVENT_ME_ID);
-	text	   *kind = text_column(state, tuple, desc, EVENT_KIND);
+	text	   *me_id,
+			   *kind;
 	bool		isnull;
 	Datum		occurred_at;
 
+	if (old_row != NULL)
+		refuse_closed_event(state, old_row, desc, action(tuple, old_row));
+	if (tuple == NULL)
+		return PointerGetDatum(old_row);
+	me_id = text_column(state, tuple, desc, EVENT_ME_ID);
+	kind = text_column(state, tuple, desc, EVENT_KIND);
 	if (me_id == NULL)
 		REJECT(ERRCODE_NOT_NULL_VIOLATION, event_row_name(state, tuple, desc),
 			   "Give the me_id of an ME in wwva.me.", "no me_id");
@@ -466,6 +553,7 @@ wwva_user_event_check(PG_FUNCTION_ARGS)
 		REJECT(ERRCODE_FOREIGN_KEY_VIOLATION, event_row_name(state, tuple, desc),
 			   "Add the ME first: INSERT INTO wwva.me (me_id, name) VALUES (...).",
 			   "unknown ME \"%s\"", text_for_message(me_id));
+	refuse_closed_event(state, tuple, desc, action(tuple, old_row));
 
 	return PointerGetDatum(tuple);
 }

@@ -152,7 +152,7 @@ routines "$new" > "$work/new_routines.txt"
 comments "$new" > "$work/new_comments.txt"
 psql_q -At -d "$new" -c "SELECT * FROM wwva.statement" > "$work/fresh.txt"
 
-for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0 0.8.0 0.9.0; do
+for from in 0.1.0 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0 0.8.0 0.9.0 0.10.0; do
     "$PG_BIN/dropdb" --if-exists "$old"
     "$PG_BIN/createdb" "$old"
     psql_q -d "$old" -c "CREATE EXTENSION wwva VERSION '$from'"
