@@ -1,5 +1,5 @@
 -- ===========================================================================
--- Closed periods, corrections by reversal, published statements (0.10.0)
+-- Closed periods, corrections by reversal, published statements (0.11.0)
 -- ===========================================================================
 -- wwva.close_period() closes a period for an ME: it waits for the writers
 -- in flight, publishes the ME-period's statement (and the shares of every
@@ -59,6 +59,19 @@ CREATE TABLE @extschema@.published_statement (
 );
 COMMENT ON TABLE @extschema@.published_statement IS
 'Every version of the statement of an ME-period as it was published when the period was closed: the columns of wwva.statement, then the version (1 for the first close, one more for each close after a reopen), when and by whom. Earlier versions stay.';
+COMMENT ON COLUMN @extschema@.published_statement.me_id IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.published_statement.period_id IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.published_statement.line IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.published_statement.item IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.published_statement.unit IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.published_statement.actual IS 'As in wwva.statement when published.';
+COMMENT ON COLUMN @extschema@.published_statement.target IS 'As in wwva.statement when published.';
+COMMENT ON COLUMN @extschema@.published_statement.variance IS 'As in wwva.statement when published.';
+COMMENT ON COLUMN @extschema@.published_statement.achievement IS 'As in wwva.statement when published.';
+COMMENT ON COLUMN @extschema@.published_statement.line_no IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.published_statement.starts_on IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.published_statement.ends_on IS 'As in wwva.statement.';
+COMMENT ON COLUMN @extschema@.published_statement.calendar IS 'As in wwva.statement.';
 COMMENT ON COLUMN @extschema@.published_statement.period_no IS 'As in wwva.statement when published: a position, which periods added to other calendars later may shift.';
 COMMENT ON COLUMN @extschema@.published_statement.version IS 'The close that published it: 1, then one more per close after a reopen.';
 COMMENT ON COLUMN @extschema@.published_statement.published_at IS 'When (the closing transaction''s start).';
@@ -85,6 +98,16 @@ CREATE TABLE @extschema@.published_emc_shares (
 );
 COMMENT ON TABLE @extschema@.published_emc_shares IS
 'Every version of the shares of an EMC period as published when its last member ME closed the period: the columns of wwva.emc_shares, the pool they split (as in wwva.emc_pools), the version, when and by whom.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.emc_id IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.period_id IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.member_id IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.kind IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.share IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.member_label IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.period_no IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.starts_on IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.ends_on IS 'As in wwva.emc_shares when published.';
+COMMENT ON COLUMN @extschema@.published_emc_shares.calendar IS 'As in wwva.emc_shares when published.';
 COMMENT ON COLUMN @extschema@.published_emc_shares.value_added IS 'As in wwva.emc_pools when published.';
 COMMENT ON COLUMN @extschema@.published_emc_shares.pool IS 'As in wwva.emc_pools when published.';
 COMMENT ON COLUMN @extschema@.published_emc_shares.leading_target IS 'As in wwva.emc_pools when published.';
@@ -106,6 +129,8 @@ CREATE TABLE @extschema@.period_close_log (
 COMMENT ON TABLE @extschema@.period_close_log IS
 'Every close and reopen of an ME-period, in order: who (current_user as the caller saw it, and session_user), when, and the note of a close or the reason of a reopen.';
 COMMENT ON COLUMN @extschema@.period_close_log.log_id IS 'Order of the entries.';
+COMMENT ON COLUMN @extschema@.period_close_log.me_id IS 'ME.';
+COMMENT ON COLUMN @extschema@.period_close_log.period_id IS 'Period.';
 COMMENT ON COLUMN @extschema@.period_close_log.action IS 'close or reopen.';
 COMMENT ON COLUMN @extschema@.period_close_log.version IS 'The version the close published, or the one the reopen set aside.';
 COMMENT ON COLUMN @extschema@.period_close_log.logged_at IS 'When (the transaction''s start).';
@@ -580,8 +605,10 @@ AS $$
 DECLARE
     original record;
 BEGIN
+    -- the row lock queues two reversals of one posting: the second sees the first
     SELECT l.* INTO original FROM @extschema@.ledger l
-     WHERE l.entry_id OPERATOR(pg_catalog.=) NEW.reverses_entry_id AND l.me_id OPERATOR(pg_catalog.=) NEW.me_id;
+     WHERE l.entry_id OPERATOR(pg_catalog.=) NEW.reverses_entry_id AND l.me_id OPERATOR(pg_catalog.=) NEW.me_id
+       FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'wwva.ledger entry % (ME "%") reverses entry %, which is no posting of the ME',
             NEW.entry_id, NEW.me_id, NEW.reverses_entry_id
@@ -593,6 +620,15 @@ BEGIN
             NEW.entry_id, NEW.me_id, original.entry_id, original.reverses_entry_id
             USING ERRCODE = 'check_violation',
                   HINT = 'A reversal is not reversed: post a new entry with the amount you mean.';
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@.ledger l
+                WHERE l.me_id OPERATOR(pg_catalog.=) NEW.me_id
+                  AND l.reverses_entry_id OPERATOR(pg_catalog.=) NEW.reverses_entry_id
+                  AND l.entry_id OPERATOR(pg_catalog.<>) NEW.entry_id) THEN
+        RAISE EXCEPTION 'wwva.ledger entry % (ME "%") cannot reverse entry %: it is already reversed',
+            NEW.entry_id, NEW.me_id, NEW.reverses_entry_id
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'A posting is reversed once: SELECT * FROM wwva.ledger WHERE reverses_entry_id = ... shows its reversal.';
     END IF;
     IF (NEW.amount, NEW.stream, NEW.kind, NEW.behavior)
        IS DISTINCT FROM (OPERATOR(pg_catalog.-) original.amount, original.stream, original.kind, original.behavior) THEN
@@ -606,14 +642,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION wwva_internal.reversal_check() IS
-'Trigger: a posting with reverses_entry_id is the exact negation of a posting of the same ME that is not itself a reversal.';
+'Trigger: a posting with reverses_entry_id is the exact negation of a posting of the same ME that is neither a reversal nor reversed already.';
 CREATE TRIGGER reversal_check BEFORE INSERT OR UPDATE OF reverses_entry_id, amount, stream, kind, behavior
     ON @extschema@.ledger
     FOR EACH ROW WHEN (NEW.reverses_entry_id IS NOT NULL)
     EXECUTE FUNCTION wwva_internal.reversal_check();
--- reversed once at most (the ME is the partition key)
-CREATE UNIQUE INDEX ledger_reversed_once ON @extschema@.ledger (me_id, reverses_entry_id)
-    WHERE reverses_entry_id IS NOT NULL;
 
 CREATE FUNCTION @extschema@.reverse_entry(entry_id bigint, booked_on date, reason text)
 RETURNS bigint

@@ -119,7 +119,7 @@ closures_lookup(Oid schema)
  * foreign key checks: a writer's row-level security must not hide a
  * close from the check of its rows.
  */
-static void
+static bool
 read_closures(Oid schema, text *me_id)
 {
 	Datum		values[1] = {PointerGetDatum(me_id)};
@@ -130,9 +130,12 @@ read_closures(Oid schema, text *me_id)
 	int			saved_context;
 	Snapshot	latest;
 
+	/* the objects of a release before 0.11.0, not yet updated: no closes */
+	if (!OidIsValid(table))
+		return false;
 	class = SearchSysCache1(RELOID, ObjectIdGetDatum(table));
 	if (!HeapTupleIsValid(class))
-		elog(ERROR, "wwva: table closed_period is missing");
+		elog(ERROR, "wwva: cache lookup failed for relation %u", table);
 	owner = ((Form_pg_class) GETSTRUCT(class))->relowner;
 	ReleaseSysCache(class);
 
@@ -145,6 +148,7 @@ read_closures(Oid schema, text *me_id)
 		elog(ERROR, "wwva: the lookup of closed periods failed");
 	UnregisterSnapshot(latest);
 	SetUserIdAndSecContext(saved_user, saved_context);
+	return true;
 }
 
 /* A text column, as a C string in the current memory context. */
@@ -174,17 +178,18 @@ closures_of(ClosedPeriods *closed, text *me_id)
 	bool		cacheable = strlen(id) < ME_KEY_LEN;
 	MeClosures *entry = cacheable ? hash_search(closed->by_me, id, HASH_FIND, NULL) : NULL;
 	MemoryContext old;
+	bool		found;
 
 	if (entry != NULL)
 		return entry;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "wwva: SPI_connect failed");
-	read_closures(closed->schema, me_id);
+	found = read_closures(closed->schema, me_id);
 
 	old = MemoryContextSwitchTo(closed->context);
 	entry = cacheable ? hash_search(closed->by_me, id, HASH_ENTER, NULL) : palloc(sizeof(MeClosures));
-	entry->count = (int) SPI_processed;
+	entry->count = found ? (int) SPI_processed : 0;
 	entry->closures = palloc(sizeof(Closure) * Max(entry->count, 1));
 	entry->timezone = NULL;
 	for (int i = 0; i < entry->count; i++)
@@ -267,7 +272,8 @@ wwva_closes(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "wwva: SPI_connect failed");
-	read_closures(get_namespace_oid("wwva", false), PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0));
+	if (!read_closures(get_namespace_oid("wwva", false), PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0)))
+		elog(ERROR, "wwva: table wwva.closed_period is missing");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		Datum		values[8];

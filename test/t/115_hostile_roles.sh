@@ -534,6 +534,10 @@ wwva_internal.currency_in_use(text)	SELECT m.me_id, wwva_internal.currency_in_us
 wwva_internal.currency_in_use(text)	SELECT code, minor_unit FROM wwva.currency WHERE NOT shipped ORDER BY 1;
 wwva_internal.shards_hold_me(text)	SELECT wwva_internal.shards_hold_me('@ME@');
 wwva_internal.visible_mes()	SELECT * FROM wwva_internal.visible_mes() ORDER BY 1;
+wwva_internal.visible_emcs()	SELECT * FROM wwva_internal.visible_emcs() ORDER BY 1;
+wwva_internal.visible_emcs()	SELECT emc_id, period_id, version, member_label, share FROM wwva.published_emc_shares ORDER BY 1, 2, 3, 4;
+wwva.reverse_entry(bigint,date,text)	SELECT wwva.reverse_entry(e.entry_id, DATE '2016-07-01', 'hostile') FROM wwva.ledger e WHERE e.me_id = '@ME@';
+wwva.reverse_entry(bigint,date,text)	SELECT wwva.reverse_entry(1, DATE '2016-07-01', 'hostile');
 wwva_internal.visible_mes()	SELECT me_id, period_id, line_no, actual FROM wwva.materialized_statement WHERE me_id = '@ME@';
 wwva_internal.slice_mes()	SELECT me_id, period_id, active_users FROM wwva.user_resources WHERE calendar = 'default' ORDER BY 1, 2;
 CALLS
