@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 \ir ../data/two_mes.sql
 INSERT INTO wwva.period VALUES ('2024-03', '2024-03-01', '2024-04-01');
 INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target, pool_floor) VALUES ('ab', '2024-03', 0, 10);
-SELECT plan(76);
+SELECT plan(89);
 
 -- The lines of wwva.statement of an ME-period that its latest published
 -- version does not have, and the other way round (period_no is a position
@@ -142,6 +142,44 @@ SELECT throws_like($$UPDATE wwva.emc_member SET weight = 3 WHERE emc_id = 'ab' A
 SELECT lives_ok($$UPDATE wwva.emc_contract SET pool_floor = 11 WHERE emc_id = 'ab' AND period_id = '2024-03'$$,
                 'the contract of an open EMC period changes');
 
+-- 5b. Each refusal's hint says what to do instead.
+CREATE FUNCTION pg_temp.refusal(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    code text;
+    hint text;
+BEGIN
+    EXECUTE statement;
+    RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
+    RETURN code || ': ' || hint;
+END $$;
+SELECT is(pg_temp.refusal($$INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('a', '2024-01-20', 'hardware', 'revenue', 5)$$),
+          '55000: Post a correcting entry in an open period (wwva.reverse_entry(entry_id, booked_on, reason) negates a posting), or reopen the period with a reason (wwva.reopen_period).',
+          'the hint of a refused posting');
+SELECT is(pg_temp.refusal($$UPDATE wwva.user_event SET kind = 'interaction' WHERE me_id = 'a' AND occurred_at < '2024-01-20'$$),
+          '55000: Post a correcting entry in an open period (wwva.reverse_entry(entry_id, booked_on, reason) negates a posting), or reopen the period with a reason (wwva.reopen_period).',
+          'the hint of a refused event');
+SELECT is(pg_temp.refusal($$DELETE FROM wwva.target WHERE me_id = 'b' AND period_id = '2024-01'$$),
+          '55000: The targets of a closed period are part of its published statement: reopen the period with a reason (wwva.reopen_period) to change them.',
+          'the hint of a refused target');
+SELECT is(pg_temp.refusal($$DELETE FROM wwva.sharing_rule WHERE me_id = 'b'$$),
+          '55000: A sharing rule applies to every period of its ME, closed ones too: reopen the ME''s closed periods with a reason (wwva.reopen_period) to change it.',
+          'the hint of a refused sharing rule');
+SELECT is(pg_temp.refusal($$UPDATE wwva.me SET currency = 'USD' WHERE me_id = 'b'$$),
+          '55000: Its id, time zone, N, K and currency are part of the statements of its closed periods: reopen them with a reason (wwva.reopen_period) to change them.',
+          'the hint of a refused ME setting');
+SELECT is(pg_temp.refusal($$DELETE FROM wwva.period WHERE period_id = '2024-01'$$),
+          '55000: A closed period''s dates, and the periods before it in its calendar, are part of its published statement: reopen it with a reason (wwva.reopen_period) first.',
+          'the hint of a refused period');
+SELECT is(pg_temp.refusal($$DELETE FROM wwva.emc_tier WHERE emc_id = 'ab' AND period_id = '2024-01'$$),
+          '55000: The contract, tiers and members of a closed EMC period are part of its published shares: reopen the period of a member ME with a reason (wwva.reopen_period) first.',
+          'the hint of a refused EMC tier');
+SELECT is(pg_temp.refusal($$TRUNCATE wwva.user_event$$),
+          '55000: TRUNCATE would empty closed periods: delete the rows of open periods instead, or reopen the closed ones with a reason (wwva.reopen_period).',
+          'the hint of a refused TRUNCATE');
+SELECT is(pg_temp.unpublished('b', '2024-01'), 0::bigint, 'ME b''s closed January is unchanged');
+
 -- 6. Corrections by reversal.
 CREATE TEMP TABLE original AS
 SELECT * FROM wwva.ledger WHERE me_id = 'a' AND booked_on BETWEEN '2024-01-01' AND '2024-01-31' AND kind = 'revenue'
@@ -228,6 +266,61 @@ SELECT is(wwva.close_period('2024-03', 'b', 'as a controller'), 1, 'a role grant
 RESET ROLE;
 SELECT is((SELECT current_user_name::text FROM wwva.period_close_log ORDER BY log_id DESC LIMIT 1), 'wwva_close_tester',
           'and the log names it, not the owner');
+
+-- 10. No accepted change makes a closed statement differ from its
+--     publication: 400 random changes of every kind, each either refused
+--     (55000) or accepted, and after each accepted one every closed pair's
+--     statement (and every closed EMC period's shares) is checked.
+SELECT is(wwva.reopen_period('2024-02', reason => 'for the random changes'), 2, 'reopen February for both MEs');
+CREATE FUNCTION pg_temp.random_change(i integer) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    me text := (ARRAY['a', 'b'])[1 + i % 2];
+    day date := DATE '2023-12-20' + (i * 7919) % 110;
+    period text := (ARRAY['2024-01', '2024-02', '2024-03'])[1 + i % 3];
+BEGIN
+    CASE i % 12
+    WHEN 0 THEN RETURN format('INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES (%L, %L, ''hardware'', ''revenue'', %s)', me, day, i);
+    WHEN 1 THEN RETURN format('UPDATE wwva.ledger SET amount = amount + 1 WHERE entry_id = (SELECT min(entry_id) FROM wwva.ledger WHERE me_id = %L AND booked_on >= %L)', me, day);
+    WHEN 2 THEN RETURN format('DELETE FROM wwva.ledger WHERE entry_id = (SELECT max(entry_id) FROM wwva.ledger WHERE me_id = %L AND booked_on <= %L)', me, day);
+    WHEN 3 THEN RETURN format('UPDATE wwva.ledger SET booked_on = %L WHERE entry_id = (SELECT min(entry_id) FROM wwva.ledger WHERE me_id = %L AND booked_on > %L)', day, me, day);
+    WHEN 4 THEN RETURN format('INSERT INTO wwva.user_event (me_id, user_id, occurred_at, kind) VALUES (%L, %s, %L::timestamptz, ''transaction'')', me, i % 40, day + interval '13 hours');
+    WHEN 5 THEN RETURN format('DELETE FROM wwva.user_event WHERE event_id = (SELECT max(event_id) FROM wwva.user_event WHERE me_id = %L AND occurred_at <= %L::timestamptz)', me, day);
+    WHEN 6 THEN RETURN format('INSERT INTO wwva.target VALUES (%L, %L, ''total_profit'', %s) ON CONFLICT (me_id, period_id, item) DO UPDATE SET value = excluded.value', me, period, i);
+    WHEN 7 THEN RETURN format('UPDATE wwva.sharing_rule SET rate = 0.%s WHERE me_id = %L', 1 + i % 8, me);
+    WHEN 8 THEN RETURN format('UPDATE wwva.me SET active_min_transactions = %s WHERE me_id = %L', 1 + i % 3, me);
+    WHEN 9 THEN RETURN format('UPDATE wwva.emc_contract SET pool_floor = %s WHERE emc_id = ''ab'' AND period_id = %L', i % 30, period);
+    WHEN 10 THEN RETURN format('UPDATE wwva.emc_member SET weight = %s WHERE emc_id = ''ab'' AND member_id = %L', 1 + i % 4, me);
+    ELSE RETURN format('UPDATE wwva.period SET ends_on = ends_on + %s WHERE period_id = %L', 1 - 2 * (i % 2), period);
+    END CASE;
+END $$;
+CREATE FUNCTION pg_temp.differing() RETURNS bigint LANGUAGE sql AS $$
+SELECT coalesce(sum(pg_temp.unpublished(c.me_id, c.period_id)), 0)::bigint FROM wwva.closed_period c
+$$;
+CREATE TEMP TABLE outcome (i integer, accepted boolean, differing bigint);
+DO $$
+DECLARE
+    ok boolean;
+BEGIN
+    FOR i IN 1..400 LOOP
+        BEGIN
+            EXECUTE pg_temp.random_change(i);
+            ok := true;
+        EXCEPTION WHEN object_not_in_prerequisite_state THEN
+            ok := false;
+        WHEN exclusion_violation OR check_violation THEN  -- a period moved onto its neighbour
+            ok := NULL;
+        END;
+        INSERT INTO outcome VALUES (i, ok, CASE WHEN ok THEN pg_temp.differing() END);
+    END LOOP;
+END $$;
+SELECT ok((SELECT count(*) FILTER (WHERE accepted) > 50 AND count(*) FILTER (WHERE NOT accepted) > 50 FROM outcome),
+          format('random changes: %s accepted, %s refused', (SELECT count(*) FILTER (WHERE accepted) FROM outcome),
+                 (SELECT count(*) FILTER (WHERE NOT accepted) FROM outcome)));
+SELECT is((SELECT coalesce(sum(differing), 0) FROM outcome), 0::numeric,
+          'after every accepted change, every closed statement equals its latest publication');
+SELECT is((SELECT coalesce(sum(pg_temp.unpublished_shares(s.emc_id, s.period_id)), 0) FROM (SELECT DISTINCT emc_id, period_id FROM wwva.published_emc_shares) s
+            WHERE wwva_internal.closed_emc_period(s.emc_id, s.period_id)), 0::numeric,
+          'and every closed EMC period''s shares equal theirs');
 
 SELECT * FROM finish();
 ROLLBACK;
