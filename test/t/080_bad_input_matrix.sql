@@ -19,7 +19,7 @@ SET LOCAL client_min_messages = warning;
 -- the tables are truncated below: their statistics still describe the
 -- shared Xinchu example, and would make every small query look worth a JIT
 SET LOCAL jit = off;
-SELECT plan(130);
+SELECT plan(137);
 
 TRUNCATE wwva.user_event, wwva.me CASCADE;
 TRUNCATE wwva.period CASCADE;
@@ -304,11 +304,25 @@ INSERT INTO cases (entry, class, statement, expected) VALUES
 ('wwva.emc_tier', 'NaN', $$INSERT INTO wwva.emc_tier VALUES ('e', '2024-01', 100, 'NaN')$$,
     $$23514$$),
 ('wwva.emc_tier', 'out of order', $$INSERT INTO wwva.emc_tier VALUES ('e', '2024-01', -5, 0.1)$$,
-    $$23514$$);
+    $$23514$$),
+('close_period', 'NULL argument', $$SELECT wwva.close_period(NULL)$$,
+    $$22023$$),
+('close_period', 'empty', $$SELECT wwva.close_period('', 'a')$$,
+    $$22023$$),
+('close_period', 'unknown ME', $$SELECT wwva.close_period('2024-01', 'nobody')$$,
+    $$22023$$),
+('reopen_period', 'NULL argument', $$SELECT wwva.reopen_period('2024-01', 'a', NULL)$$,
+    $$22023$$),
+('reopen_period', 'unknown word', $$SELECT wwva.reopen_period('2024-13', 'a', 'why not')$$,
+    $$55000$$),
+('reverse_entry', 'NULL argument', $$SELECT wwva.reverse_entry(NULL, '2024-01-05', 'why')$$,
+    $$22023$$),
+('reverse_entry', 'empty', $$SELECT wwva.reverse_entry(1, '2024-01-05', '')$$,
+    $$22023$$);
 
 SELECT is(pg_temp.outcome(statement), expected, format('%s, %s', entry, class)) FROM cases ORDER BY n;
-SELECT is((SELECT count(DISTINCT entry) FROM cases), 23::bigint,
-          '23 entry points: all 13 C functions and aggregates, all 10 tables');
+SELECT is((SELECT count(DISTINCT entry) FROM cases), 26::bigint,
+          '26 entry points: all 13 C functions and aggregates, all 10 tables, the 3 functions of closed periods');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 \ir ../data/two_mes.sql
 INSERT INTO wwva.period VALUES ('2024-03', '2024-03-01', '2024-04-01');
 INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target, pool_floor) VALUES ('ab', '2024-03', 0, 10);
-SELECT plan(89);
+SELECT plan(93);
 
 -- The lines of wwva.statement of an ME-period that its latest published
 -- version does not have, and the other way round (period_no is a position
@@ -266,6 +266,23 @@ SELECT is(wwva.close_period('2024-03', 'b', 'as a controller'), 1, 'a role grant
 RESET ROLE;
 SELECT is((SELECT current_user_name::text FROM wwva.period_close_log ORDER BY log_id DESC LIMIT 1), 'wwva_close_tester',
           'and the log names it, not the owner');
+
+-- 9b. Readers see the closes, publications and log of the MEs they see;
+--     the materialized statement keeps up with closed periods.
+ALTER TABLE wwva.me ENABLE ROW LEVEL SECURITY;
+CREATE POLICY only_a ON wwva.me FOR SELECT TO wwva_close_tester USING (me_id = 'a');
+SET ROLE wwva_close_tester;
+SELECT is((SELECT array_agg(DISTINCT me_id) FROM wwva.published_statement), ARRAY['a'],
+          'a reader who sees ME a only reads only its publications');
+SELECT is((SELECT array_agg(DISTINCT me_id) FROM wwva.closed_period) || (SELECT array_agg(DISTINCT me_id) FROM wwva.period_close_log),
+          ARRAY['a', 'a'], 'and only its closes and log');
+RESET ROLE;
+DROP POLICY only_a ON wwva.me;
+ALTER TABLE wwva.me DISABLE ROW LEVEL SECURITY;
+SELECT ok(wwva.refresh() > 0, 'a refresh runs with periods closed');
+SELECT is((SELECT count(*) FROM (SELECT me_id, period_id, line_no, actual FROM wwva.materialized_statement
+                                 EXCEPT SELECT me_id, period_id, line_no, actual FROM wwva.statement) d), 0::bigint,
+          'and the materialized statement equals the statement');
 
 -- 10. No accepted change makes a closed statement differ from its
 --     publication: 400 random changes of every kind, each either refused
