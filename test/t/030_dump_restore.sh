@@ -50,9 +50,14 @@ INSERT INTO wwva.emc_member VALUES
 INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target, pool_floor, pool_cap)
 SELECT 'kitchen', period_id, 0, 100, 100000 FROM wwva.period;
 INSERT INTO wwva.emc_tier SELECT 'kitchen', period_id, 0, 0.1 FROM wwva.period;
+-- closes, a reopen, a second close and a reversal: all come back
+SET client_min_messages = warning;
+SELECT wwva.close_period('2016-Q1', note => 'Q1 closed');
+SELECT wwva.reopen_period('2016-Q1', 'me1', reason => 'late invoice');
+SELECT wwva.close_period('2016-Q1', 'me1', note => 'Q1 closed again');
+SELECT wwva.reverse_entry((SELECT min(entry_id) FROM wwva.ledger WHERE booked_on >= '2016-04-01'), '2016-05-01', 'booked twice');
 -- sequences must continue after a restore, not restart
 SELECT setval('wwva.ledger_entry_id_seq', 900000);
-SET client_min_messages = warning;
 SELECT wwva.refresh();
 SQL
 
@@ -74,7 +79,12 @@ SELECT 'emc_contract', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) 
 SELECT 'emc_tier', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.emc_tier t;
 SELECT 'statement', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.statement t;
 SELECT 'emc_shares', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.emc_shares t;
+SELECT 'closed_period', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.closed_period t;
+SELECT 'published_statement', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.published_statement t;
+SELECT 'published_emc_shares', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.published_emc_shares t;
+SELECT 'period_close_log', count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM wwva.period_close_log t;
 SELECT 'next entry_id', nextval('wwva.ledger_entry_id_seq');
+SELECT 'next log_id', nextval('wwva.period_close_log_log_id_seq');
 SQL
 }
 fingerprint "$src" > "$work/src.txt"
@@ -87,8 +97,13 @@ fi
 # the statement is not trivially empty
 grep -q '^statement|960|' "$work/dst.txt" || { echo "FAIL: unexpected statement size" >&2; exit 1; }
 grep -q '^emc_shares|32|' "$work/dst.txt" || { echo "FAIL: unexpected emc_shares size" >&2; exit 1; }
+grep -q '^published_statement|144|' "$work/dst.txt" || { echo "FAIL: unexpected published_statement size" >&2; exit 1; }
+grep -q '^period_close_log|7|' "$work/dst.txt" || { echo "FAIL: unexpected period_close_log size" >&2; exit 1; }
+# the restored closes still refuse
+refused=$(psql_q -d "$dst" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('me2', '2016-02-01', 'hardware', 'revenue', 1)" 2>&1 || true)
+echo "$refused" | grep -q 'period "2016-Q1" of ME "me2" is closed' || { echo "FAIL: after the restore a closed period takes a posting: $refused" >&2; exit 1; }
 # the restored database has no change traces, so its first refresh rebuilds all
 psql_q -d "$dst" -At -c "SET client_min_messages = warning" -c "SELECT wwva.refresh()" | grep -qx 40 ||
     { echo "FAIL: the first refresh after the restore did not rebuild all 40 pairs" >&2; exit 1; }
 psql_q -d "$dst" -f "$ROOT/test/refresh/stale_lines.sql" 2>/dev/null
-echo "ok: dump and restore keep every user row and the same statement; the first refresh rebuilds the materialized one"
+echo "ok: dump and restore keep every user row, the closes, publications and log, and the same statement; the restored closes refuse; the first refresh rebuilds the materialized one"
