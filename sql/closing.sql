@@ -472,6 +472,11 @@ DECLARE
     already text[];
     n integer;
 BEGIN
+    IF wwva_internal.citus_tables() THEN
+        RAISE EXCEPTION 'wwva.close_period: periods cannot be closed yet while tables of wwva are Citus tables'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'On Citus the row checks run on the workers, which would not see a close kept on the coordinator; see README "Citus".';
+    END IF;
     IF NOT EXISTS (SELECT FROM @extschema@.period p WHERE p.period_id OPERATOR(pg_catalog.=) p_period) THEN
         RAISE EXCEPTION 'wwva.close_period: period "%" does not exist', p_period
             USING ERRCODE = 'invalid_parameter_value',

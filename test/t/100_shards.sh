@@ -161,6 +161,22 @@ psql_q -d "$single" -c "COPY (SELECT $columns FROM wwva.statement ORDER BY me_id
 cmp -s "$work/materialized" "$work/single.sorted" || { diff "$work/materialized" "$work/single.sorted" | head >&2; fail "the coordinator's materialized statement differs from the single-node statement"; }
 echo "ok: a row written on a shard shows in the coordinator's statement; refresh rebuilds and matches ($(wc -l <"$work/materialized") lines)"
 
+# --- 4b. closing a period with shards ------------------------------------------
+# The coordinator's close publishes what it reads through the foreign
+# partitions; the shard refuses writes into the period once the same close
+# is made there, which needs the period there too (README "Scaling out").
+psql_q -d "$coordinator" -At -c "SELECT wwva.close_period('2024-02', 'me12', 'February')" >/dev/null
+psql_q -p "$port_b" -d "$shard_db" -At -c "INSERT INTO wwva.period VALUES ('2024-02', '2024-02-01', '2024-03-01') ON CONFLICT DO NOTHING" \
+	-c "SELECT wwva.close_period('2024-02', 'me12', 'February')" >/dev/null
+out=$(psql_q -p "$port_b" -d "$shard_db" -c "INSERT INTO wwva.ledger (me_id, booked_on, stream, kind, amount) VALUES ('me12', '2024-02-10', 'hardware', 'revenue', 5)" 2>&1 || true)
+echo "$out" | grep -q 'period "2024-02" of ME "me12" is closed' || fail "the shard takes a posting into its closed period: $out"
+left=$(psql_q -d "$coordinator" -At -c "SELECT count(*) FROM (SELECT line_no, actual FROM wwva.statement WHERE me_id = 'me12' AND period_id = '2024-02'
+                                           EXCEPT SELECT line_no, actual FROM wwva.published_statement WHERE me_id = 'me12' AND period_id = '2024-02') d")
+[ "$left" = 0 ] || fail "the coordinator's statement of closed (me12, 2024-02) differs from its publication on $left lines"
+psql_q -p "$port_b" -d "$shard_db" -At -c "SELECT wwva.reopen_period('2024-02', 'me12', reason => 'test over')" >/dev/null
+psql_q -d "$coordinator" -At -c "SELECT wwva.reopen_period('2024-02', 'me12', reason => 'test over')" >/dev/null
+echo "ok: a close made on the coordinator and on the shard: the coordinator publishes through the foreign partitions, the shard refuses writes into the period"
+
 # --- 5. hash partitions by ME, below the DEFAULT partition ------------------
 "$PG_BIN/dropdb" --if-exists "$hashed"
 "$PG_BIN/createdb" "$hashed"

@@ -197,6 +197,12 @@ done
 	fail "the analyst under Citus does not see exactly its three MEs"
 echo "ok: the analyst under Citus sees its three MEs only"
 
+# closing a period is not there yet on Citus: refused, with the reason
+out=$(psql_q -p "$coordinator" -d "$db" -v VERBOSITY=verbose -c "SELECT wwva.close_period('2024-01', 'me01')" 2>&1 || true)
+echo "$out" | grep -q '^ERROR:  0A000: wwva.close_period: periods cannot be closed yet while tables of wwva are Citus tables' ||
+	fail "closing a period under Citus gives: $out"
+echo "ok: closing a period under Citus is refused with its reason (not yet supported)"
+
 psql_q -p "$coordinator" -d "$db" -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM wwva.statement" >"$work/plan"
 grep -q 'Custom Scan (Citus Adaptive)' "$work/plan" || { cat "$work/plan" >&2; fail "the statement does not run as a Citus plan"; }
 # each task aggregates one shard grouped by its me_id (Citus names the column worker_column_1)
