@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# SQL-level fuzzing of every C entry point that takes values: generated
+# SQL-level fuzzing of every C entry point that takes values, and of the
+# functions that close, reopen and correct periods: generated
 # malformed and extreme inputs (NULLs, empty, mismatched and 2-D arrays, NaN
 # and infinities, numerics at their limits, odd scales, unknown words,
 # reversed and overlapping periods, random and tampered calendar bytes and
@@ -142,7 +143,7 @@ END $$;
 
 CREATE FUNCTION fuzz_call() RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
-    entry int := floor(random() * 20)::int;
+    entry int := floor(random() * 23)::int;
     n int := floor(random() * 4)::int;
     q text;
     name text;
@@ -240,6 +241,12 @@ BEGIN
                     (ARRAY['''a''', '''b''', '''c''', 'NULL'])[1 + floor(random() * 4)::int], pick('ints'),
                     pick('words'), pick('instants'),
                     CASE WHEN n < 2 THEN ' GROUP BY m' ELSE '' END);
+    WHEN 19 THEN name := 'close_period';
+        q := format('SELECT wwva.close_period(%s::text, %s::text, %s::text)', pick('words'), pick('words'), pick('words'));
+    WHEN 20 THEN name := 'reopen_period';
+        q := format('SELECT wwva.reopen_period(%s::text, %s::text, %s::text)', pick('words'), pick('words'), pick('words'));
+    WHEN 21 THEN name := 'reverse_entry';
+        q := format('SELECT wwva.reverse_entry(%s::bigint, %s::date, %s::text)', pick('ints'), pick('dates'), pick('words'));
     ELSE name := 'split';
         q := format('SELECT wwva.split(m, w, l, u, %s::numeric, %s::int) FROM (VALUES (%s::text, %s::numeric, %s::numeric, %s::numeric), (%s, %s, %s, %s)) v(m, w, l, u)',
                     pick('numerics'), pick('ints'),
