@@ -150,7 +150,7 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['closed_period', 'published_statement', 'period_close_log'] LOOP
+    FOREACH t IN ARRAY ARRAY['published_statement', 'period_close_log'] LOOP
         EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE pg_catalog.format('CREATE POLICY me_visible ON @extschema@.%I FOR SELECT '
                                   'USING (me_id IN (SELECT wwva_internal.visible_mes()))', t);
@@ -159,6 +159,22 @@ BEGIN
     END LOOP;
 END
 $$;
+-- wwva.closed_period is a Citus reference table in the README's recipe (the
+-- workers' row checks read it), and Citus refuses a policy with a
+-- subquery there: a test per row, on a table of one row per close.
+CREATE FUNCTION wwva_internal.me_visible(me text) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM @extschema@.me m WHERE m.me_id OPERATOR(pg_catalog.=) me);
+END
+$$;
+COMMENT ON FUNCTION wwva_internal.me_visible(text) IS
+'Whether the caller can see the ME in wwva.me: the test of the policy on wwva.closed_period, run as the reader.';
+ALTER TABLE @extschema@.closed_period ENABLE ROW LEVEL SECURITY;
+CREATE POLICY me_visible ON @extschema@.closed_period FOR SELECT USING (wwva_internal.me_visible(me_id));
+COMMENT ON POLICY me_visible ON @extschema@.closed_period IS 'A reader sees the closes of the MEs it can see in wwva.me.';
 ALTER TABLE @extschema@.published_emc_shares ENABLE ROW LEVEL SECURITY;
 CREATE FUNCTION wwva_internal.visible_emcs() RETURNS SETOF text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -238,12 +254,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     done text := CASE TG_OP WHEN 'INSERT' THEN 'inserted' WHEN 'UPDATE' THEN 'changed' ELSE 'deleted' END;
+    -- the table, or the table a Citus shard (<table>_<shard id>) is of
+    checked text := pg_catalog.regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '');
     r record;
 BEGIN
     -- a restore (check_function_bodies off) brings what was checked
     IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off' THEN
         NULL;
-    ELSIF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'target' THEN
+    ELSIF checked OPERATOR(pg_catalog.=) 'target' THEN
         FOR r IN SELECT * FROM (VALUES (OLD.me_id, OLD.period_id, OLD.item), (NEW.me_id, NEW.period_id, NEW.item)) v(me_id, period_id, item)
                   WHERE v.me_id IS NOT NULL LOOP
             PERFORM wwva_internal.closed_refusal(
@@ -251,7 +269,7 @@ BEGIN
                 done, r.me_id, r.period_id,
                 'The targets of a closed period are part of its published statement: reopen the period with a reason (wwva.reopen_period) to change them.');
         END LOOP;
-    ELSIF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'sharing_rule' THEN
+    ELSIF checked OPERATOR(pg_catalog.=) 'sharing_rule' THEN
         FOR r IN SELECT * FROM (VALUES (OLD.me_id, OLD.party), (NEW.me_id, NEW.party)) v(me_id, party)
                   WHERE v.me_id IS NOT NULL LOOP
             PERFORM wwva_internal.closed_refusal(
@@ -259,7 +277,7 @@ BEGIN
                 done, r.me_id, NULL,
                 'A sharing rule applies to every period of its ME, closed ones too: reopen the ME''s closed periods with a reason (wwva.reopen_period) to change it.');
         END LOOP;
-    ELSIF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'me' THEN
+    ELSIF checked OPERATOR(pg_catalog.=) 'me' THEN
         -- the settings every statement of the ME is computed with
         IF TG_OP OPERATOR(pg_catalog.=) 'DELETE'
            OR (OLD.me_id, OLD.timezone, OLD.active_min_transactions, OLD.lifetime_periods, OLD.currency)
@@ -326,14 +344,29 @@ COMMENT ON FUNCTION wwva_internal.closed_period_dates_check() IS
 
 -- An EMC period is closed when every member ME has closed it.
 CREATE FUNCTION wwva_internal.closed_emc_period(emc text, period text) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0
-       AND pg_catalog.bool_and(EXISTS (SELECT FROM wwva_internal.closes(m.member_id) k
-                                        WHERE k.period_id OPERATOR(pg_catalog.=) period))
-  FROM @extschema@.emc_member m
- WHERE m.emc_id OPERATOR(pg_catalog.=) emc AND m.kind OPERATOR(pg_catalog.=) 'me'
+DECLARE
+    members text[];
+    member text;
+BEGIN
+    -- the members first, then each one's closes: on Citus a query of a
+    -- reference table must not call a function that queries one
+    SELECT pg_catalog.array_agg(m.member_id) INTO members
+      FROM @extschema@.emc_member m
+     WHERE m.emc_id OPERATOR(pg_catalog.=) emc AND m.kind OPERATOR(pg_catalog.=) 'me';
+    IF members IS NULL THEN
+        RETURN false;
+    END IF;
+    FOREACH member IN ARRAY members LOOP
+        IF NOT EXISTS (SELECT FROM wwva_internal.closes(member) k
+                        WHERE k.period_id OPERATOR(pg_catalog.=) period) THEN
+            RETURN false;
+        END IF;
+    END LOOP;
+    RETURN true;
+END
 $$;
 COMMENT ON FUNCTION wwva_internal.closed_emc_period(text, text) IS
 'Whether the EMC has member MEs and every one has the period closed.';
@@ -371,7 +404,7 @@ BEGIN
         FOR r IN SELECT * FROM (VALUES (OLD.emc_id, OLD.period_id), (NEW.emc_id, NEW.period_id)) v(emc_id, period_id)
                   WHERE v.emc_id IS NOT NULL LOOP
             PERFORM wwva_internal.closed_emc_refusal(
-                CASE TG_TABLE_NAME WHEN 'emc_tier' THEN 'a tier' ELSE 'the contract' END, done, r.emc_id,
+                CASE WHEN TG_TABLE_NAME OPERATOR(pg_catalog.~) '^emc_tier(_[0-9]+)?$' THEN 'a tier' ELSE 'the contract' END, done, r.emc_id,
                 CASE WHEN wwva_internal.closed_emc_period(r.emc_id, r.period_id) THEN r.period_id END);
         END LOOP;
     END IF;
@@ -470,13 +503,10 @@ DECLARE
     caller name := wwva_internal.calling_role();
     closing text[];
     already text[];
+    emc text;
+    completed text[] := '{}';
     n integer;
 BEGIN
-    IF wwva_internal.citus_tables() THEN
-        RAISE EXCEPTION 'wwva.close_period: periods cannot be closed yet while tables of wwva are Citus tables'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'On Citus the row checks run on the workers, which would not see a close kept on the coordinator; see README "Citus".';
-    END IF;
     IF NOT EXISTS (SELECT FROM @extschema@.period p WHERE p.period_id OPERATOR(pg_catalog.=) p_period) THEN
         RAISE EXCEPTION 'wwva.close_period: period "%" does not exist', p_period
             USING ERRCODE = 'invalid_parameter_value',
@@ -539,7 +569,15 @@ BEGIN
      WHERE s.period_id OPERATOR(pg_catalog.=) p_period AND s.me_id OPERATOR(pg_catalog.=) ANY (closing);
     GET DIAGNOSTICS n = ROW_COUNT;
 
-    -- the EMC periods this close completes
+    -- the EMC periods this close completes, found one EMC at a time (on
+    -- Citus no query of a reference table may call a function that
+    -- queries one)
+    FOR emc IN SELECT DISTINCT m.emc_id FROM @extschema@.emc_member m
+                WHERE m.kind OPERATOR(pg_catalog.=) 'me' AND m.member_id OPERATOR(pg_catalog.=) ANY (closing) LOOP
+        IF wwva_internal.closed_emc_period(emc, p_period) THEN
+            completed := completed OPERATOR(pg_catalog.||) emc;
+        END IF;
+    END LOOP;
     INSERT INTO @extschema@.published_emc_shares
     SELECT s.emc_id, s.period_id, s.member_id, s.kind, s.share, s.member_label, s.period_no,
            s.starts_on, s.ends_on, s.calendar, p.value_added, p.pool, p.leading_target,
@@ -549,10 +587,7 @@ BEGIN
            pg_catalog.now(), caller
       FROM @extschema@.emc_shares s
       JOIN @extschema@.emc_pools p ON p.emc_id OPERATOR(pg_catalog.=) s.emc_id AND p.period_id OPERATOR(pg_catalog.=) s.period_id
-     WHERE s.period_id OPERATOR(pg_catalog.=) p_period
-       AND s.emc_id IN (SELECT m.emc_id FROM @extschema@.emc_member m
-                         WHERE m.kind OPERATOR(pg_catalog.=) 'me' AND m.member_id OPERATOR(pg_catalog.=) ANY (closing))
-       AND wwva_internal.closed_emc_period(s.emc_id, p_period);
+     WHERE s.period_id OPERATOR(pg_catalog.=) p_period AND s.emc_id OPERATOR(pg_catalog.=) ANY (completed);
     RETURN pg_catalog.cardinality(closing);
 END
 $$;

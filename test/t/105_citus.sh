@@ -5,7 +5,8 @@
 # distributed by me_id and colocated.  Every public view must equal a
 # single-node run line for line, and so must wwva.refresh() on the
 # coordinator, after writes of every kind through it too; the row checks
-# must refuse what a single node refuses, with the same error; and EXPLAIN
+# must refuse what a single node refuses, with the same error; closed
+# periods must refuse writes on the workers; and EXPLAIN
 # must show the per-ME aggregation inside the worker tasks (grouped by the
 # distribution column, so pushed down whole).
 #
@@ -197,11 +198,29 @@ done
 	fail "the analyst under Citus does not see exactly its three MEs"
 echo "ok: the analyst under Citus sees its three MEs only"
 
-# closing a period is not there yet on Citus: refused, with the reason
-out=$(psql_q -p "$coordinator" -d "$db" -v VERBOSITY=verbose -c "SELECT wwva.close_period('2024-01', 'me01')" 2>&1 || true)
-echo "$out" | grep -q '^ERROR:  0A000: wwva.close_period: periods cannot be closed yet while tables of wwva are Citus tables' ||
-	fail "closing a period under Citus gives: $out"
-echo "ok: closing a period under Citus is refused with its reason (not yet supported)"
+# closing periods through the coordinator: the workers refuse writes into
+# them, the statement equals what the close published, EMC periods publish
+# with their last member
+cq() { psql_q -p "$coordinator" -d "$db" -v VERBOSITY=verbose "$@"; }
+cq -At -c "SELECT wwva.close_period('2024-02', 'me02', 'February')" >/dev/null
+for refused in \
+	"INSERT INTO wwva.ledger (entry_id, me_id, booked_on, stream, kind, amount) VALUES (990001, 'me02', '2024-02-10', 'hardware', 'revenue', 1)" \
+	"DELETE FROM wwva.user_event WHERE me_id = 'me02' AND occurred_at >= '2024-02-10' AND occurred_at < '2024-02-11'" \
+	"UPDATE wwva.target SET value = value + 1 WHERE me_id = 'me02' AND period_id = '2024-02'"; do
+	out=$(cq -c "$refused" 2>&1 || true)
+	echo "$out" | grep -q '^ERROR:  55000: .*period "2024-02" of ME "me02" is closed' || fail "under Citus a closed period takes: $refused ($out)"
+done
+left=$(cq -At -c "SELECT count(*) FROM (SELECT line_no, actual, target FROM wwva.statement WHERE me_id = 'me02' AND period_id = '2024-02'
+                                      EXCEPT SELECT line_no, actual, target FROM wwva.published_statement WHERE me_id = 'me02' AND period_id = '2024-02') d")
+[ "$left" = 0 ] || fail "under Citus the statement of closed (me02, 2024-02) differs from its publication on $left lines"
+cq -At -c "SELECT wwva.close_period('2024-03')" >/dev/null
+published=$(cq -At -c "SELECT count(*) FROM wwva.published_emc_shares WHERE period_id = '2024-03'")
+live=$(cq -At -c "SELECT count(*) FROM wwva.emc_shares WHERE period_id = '2024-03'")
+[ "$published" = "$live" ] && [ "$live" -gt 0 ] || fail "under Citus closing March for every ME published $published EMC share rows, not $live"
+cq -At -c "SELECT wwva.reopen_period('2024-02', 'me02', reason => 'late invoice')" >/dev/null
+cq -c "INSERT INTO wwva.ledger (entry_id, me_id, booked_on, stream, kind, amount) VALUES (990001, 'me02', '2024-02-10', 'hardware', 'revenue', 1)" >/dev/null ||
+	fail "under Citus a reopened period refuses a posting"
+echo "ok: closing periods under Citus: the workers refuse writes into them, the statement equals its publication, EMC shares publish, a reopen lets writes in"
 
 psql_q -p "$coordinator" -d "$db" -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM wwva.statement" >"$work/plan"
 grep -q 'Custom Scan (Citus Adaptive)' "$work/plan" || { cat "$work/plan" >&2; fail "the statement does not run as a Citus plan"; }

@@ -535,6 +535,8 @@ wwva_internal.currency_in_use(text)	SELECT code, minor_unit FROM wwva.currency W
 wwva_internal.shards_hold_me(text)	SELECT wwva_internal.shards_hold_me('@ME@');
 wwva_internal.visible_mes()	SELECT * FROM wwva_internal.visible_mes() ORDER BY 1;
 wwva_internal.visible_emcs()	SELECT * FROM wwva_internal.visible_emcs() ORDER BY 1;
+wwva_internal.me_visible(text)	SELECT wwva_internal.me_visible('@ME@');
+wwva_internal.me_visible(text)	SELECT me_id, period_id, version FROM wwva.closed_period ORDER BY 1, 2;
 wwva_internal.visible_emcs()	SELECT emc_id, period_id, version, member_label, share FROM wwva.published_emc_shares ORDER BY 1, 2, 3, 4;
 wwva.reverse_entry(bigint,date,text)	SELECT wwva.reverse_entry(e.entry_id, DATE '2016-07-01', 'hostile') FROM wwva.ledger e WHERE e.me_id = '@ME@';
 wwva.reverse_entry(bigint,date,text)	SELECT wwva.reverse_entry(1, DATE '2016-07-01', 'hostile');
