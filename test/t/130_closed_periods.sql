@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 \ir ../data/two_mes.sql
 INSERT INTO wwva.period VALUES ('2024-03', '2024-03-01', '2024-04-01');
 INSERT INTO wwva.emc_contract (emc_id, period_id, leading_target, pool_floor) VALUES ('ab', '2024-03', 0, 10);
-SELECT plan(93);
+SELECT plan(99);
 
 -- The lines of wwva.statement of an ME-period that its latest published
 -- version does not have, and the other way round (period_no is a position
@@ -115,6 +115,18 @@ SELECT lives_ok($$UPDATE wwva.target SET value = 1500 WHERE me_id = 'b' AND peri
                 'targets of open ME-periods change');
 SELECT lives_ok($$UPDATE wwva.emc_contract SET pool_floor = 12 WHERE emc_id = 'ab' AND period_id = '2024-01'$$,
                 'EMC ab''s January is open while ME b''s is');
+SELECT lives_ok($$COPY wwva.ledger (me_id, booked_on, stream, kind, amount) FROM PROGRAM 'printf "a\t2024-02-03\thardware\trevenue\t1\nb\t2024-01-03\thardware\trevenue\t1\n"'$$,
+                'a COPY into open periods is accepted');
+SELECT lives_ok($$DELETE FROM wwva.user_event WHERE me_id = 'b' AND occurred_at < '2024-01-05'$$,
+                'deleting events of an open period is accepted');
+SELECT lives_ok($$UPDATE wwva.sharing_rule SET rate = 0.4 WHERE me_id = 'b'$$,
+                'the sharing rules of an ME without closed periods change');
+SELECT lives_ok($$UPDATE wwva.me SET active_min_transactions = 1 WHERE me_id = 'b'$$,
+                'and so do its settings');
+SELECT lives_ok($$INSERT INTO wwva.emc_tier (emc_id, period_id, threshold, rate) VALUES ('ab', '2024-02', 500, 0.4)$$,
+                'a tier of an open EMC period is accepted');
+SELECT lives_ok($$UPDATE wwva.emc_member SET weight = 2 WHERE emc_id = 'ab' AND member_id = 'b'$$,
+                'and so is a member of an EMC without a closed period');
 SELECT is(pg_temp.unpublished('a', '2024-01'), 0::bigint, 'after all that, the closed statement still equals its publication');
 
 -- 4. Lifetime users look back: closing February freezes January's events of the ME.
