@@ -289,7 +289,8 @@ BEGIN
     IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off' THEN
         NULL;
     ELSIF checked OPERATOR(pg_catalog.=) 'target' THEN
-        FOR r IN SELECT * FROM (VALUES (OLD.me_id, OLD.period_id, OLD.item), (NEW.me_id, NEW.period_id, NEW.item)) v(me_id, period_id, item)
+        -- the old row and the new, once when an update keeps the key
+        FOR r IN SELECT DISTINCT * FROM (VALUES (OLD.me_id, OLD.period_id, OLD.item), (NEW.me_id, NEW.period_id, NEW.item)) v(me_id, period_id, item)
                   WHERE v.me_id IS NOT NULL LOOP
             PERFORM wwva_internal.closed_refusal(
                 pg_catalog.format('target %s of ME "%s" for period "%s"', r.item, r.me_id, r.period_id),
@@ -297,7 +298,7 @@ BEGIN
                 'The targets of a closed period are part of its published statement: reopen the period with a reason (wwva.reopen_period) to change them.');
         END LOOP;
     ELSIF checked OPERATOR(pg_catalog.=) 'sharing_rule' THEN
-        FOR r IN SELECT * FROM (VALUES (OLD.me_id, OLD.party), (NEW.me_id, NEW.party)) v(me_id, party)
+        FOR r IN SELECT DISTINCT * FROM (VALUES (OLD.me_id, OLD.party), (NEW.me_id, NEW.party)) v(me_id, party)
                   WHERE v.me_id IS NOT NULL LOOP
             PERFORM wwva_internal.closed_refusal(
                 pg_catalog.format('sharing rule "%s" of ME "%s"', r.party, r.me_id),
@@ -343,7 +344,7 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
-    FOR r IN SELECT * FROM (VALUES (OLD.period_id, OLD.starts_on, OLD.calendar),
+    FOR r IN SELECT DISTINCT * FROM (VALUES (OLD.period_id, OLD.starts_on, OLD.calendar),
                                    (NEW.period_id, NEW.starts_on, NEW.calendar)) v(period_id, starts_on, calendar)
               WHERE v.period_id IS NOT NULL LOOP
         SELECT * INTO c FROM wwva_internal.closes(NULL) k
@@ -428,7 +429,7 @@ DECLARE
     r record;
 BEGIN
     IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off' THEN
-        FOR r IN SELECT * FROM (VALUES (OLD.emc_id, OLD.period_id), (NEW.emc_id, NEW.period_id)) v(emc_id, period_id)
+        FOR r IN SELECT DISTINCT * FROM (VALUES (OLD.emc_id, OLD.period_id), (NEW.emc_id, NEW.period_id)) v(emc_id, period_id)
                   WHERE v.emc_id IS NOT NULL LOOP
             PERFORM wwva_internal.closed_emc_refusal(
                 CASE WHEN TG_TABLE_NAME OPERATOR(pg_catalog.~) '^emc_tier(_[0-9]+)?$' THEN 'a tier' ELSE 'the contract' END, done, r.emc_id,
@@ -454,7 +455,7 @@ DECLARE
     r record;
 BEGIN
     IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off' THEN
-        FOR r IN SELECT * FROM (VALUES (OLD.emc_id, OLD.member_id), (NEW.emc_id, NEW.member_id)) v(emc_id, member_id)
+        FOR r IN SELECT DISTINCT * FROM (VALUES (OLD.emc_id, OLD.member_id), (NEW.emc_id, NEW.member_id)) v(emc_id, member_id)
                   WHERE v.emc_id IS NOT NULL LOOP
             PERFORM wwva_internal.closed_emc_refusal(
                 pg_catalog.format('member "%s"', r.member_id), done, r.emc_id,

@@ -217,10 +217,13 @@ cq -At -c "SELECT wwva.close_period('2024-03')" >/dev/null
 published=$(cq -At -c "SELECT count(*) FROM wwva.published_emc_shares WHERE period_id = '2024-03'")
 live=$(cq -At -c "SELECT count(*) FROM wwva.emc_shares WHERE period_id = '2024-03'")
 [ "$published" = "$live" ] && [ "$live" -gt 0 ] || fail "under Citus closing March for every ME published $published EMC share rows, not $live"
+out=$(cq -c "UPDATE wwva.emc_member SET weight = weight + 1 WHERE emc_id = 'emc_kitchen' AND member_id = 'me09'" 2>&1 || true)
+echo "$out" | grep -q '^ERROR:  55000: member "me09" of EMC "emc_kitchen" cannot be changed: its period "2024-03" is closed' ||
+	fail "under Citus a member of an EMC with a closed period changes: $out"
 cq -At -c "SELECT wwva.reopen_period('2024-02', 'me02', reason => 'late invoice')" >/dev/null
 cq -c "INSERT INTO wwva.ledger (entry_id, me_id, booked_on, stream, kind, amount) VALUES (990001, 'me02', '2024-02-10', 'hardware', 'revenue', 1)" >/dev/null ||
 	fail "under Citus a reopened period refuses a posting"
-echo "ok: closing periods under Citus: the workers refuse writes into them, the statement equals its publication, EMC shares publish, a reopen lets writes in"
+echo "ok: closing periods under Citus: the workers refuse writes into them and changes to the members of a closed EMC period, the statement equals its publication, EMC shares publish, a reopen lets writes in"
 
 psql_q -p "$coordinator" -d "$db" -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM wwva.statement" >"$work/plan"
 grep -q 'Custom Scan (Citus Adaptive)' "$work/plan" || { cat "$work/plan" >&2; fail "the statement does not run as a Citus plan"; }
